@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { KdrError } from '../core/errors.js';
+import { formatPath, substituteEnv } from './env-substitute.js';
+import { type Config, configSchema } from './schema.js';
+
+export type { Config, ClusterConfig, FlowConfig, SlackConfig } from './schema.js';
+
+/** Config at --config FILE, else $KDR_CONFIG, else ./kdr.yaml. */
+export function resolveConfigPath(flag: string | undefined, env: Record<string, string | undefined>): string {
+  return flag ?? env.KDR_CONFIG ?? 'kdr.yaml';
+}
+
+/** Raw text in, valid config out. Throws KdrError('KDR_CONFIG') naming every bad field and what was expected. */
+export function parseConfig(text: string, env: Record<string, string | undefined>, origin = 'config'): Config {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new KdrError('KDR_CONFIG', `${origin}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'fix the YAML syntax at the line shown',
+    });
+  }
+  const substituted = substituteEnv(raw ?? {}, env);
+  const result = configSchema.safeParse(substituted);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue)}`);
+    throw new KdrError('KDR_CONFIG', `${origin} is invalid:\n${lines.join('\n')}`, {
+      hint: 'fix the fields listed; the schema is in src/config/schema.ts and examples/ has a working file',
+    });
+  }
+  return result.data;
+}
+
+export function loadConfig(path: string, env: Record<string, string | undefined>): Config {
+  if (!existsSync(path)) {
+    throw new KdrError('KDR_CONFIG', `config file ${path} not found`, {
+      hint: 'pass --config FILE or set KDR_CONFIG; examples/sandbox.kdr.yaml points at the sandbox',
+    });
+  }
+  return parseConfig(readFileSync(path, 'utf8'), env, path);
+}
+
+function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
+  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}

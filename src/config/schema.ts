@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
+
+const duration = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as "60s", "15m" or "2h"' })
+  .transform((s) => parseDuration(s)!);
+
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a valid regular expression' },
+);
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"');
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+export const saslSchema = z.strictObject({
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+  username: z.string().min(1),
+  password: z.string().min(1),
+});
+
+export const clusterSchema = z.strictObject({
+  bootstrap: z.array(hostPort).min(1, 'expected at least one "host:port"'),
+  sasl: saslSchema.optional(),
+  ssl: z.union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean().default(true) })]).default(false),
+  connect: z.strictObject({ url: httpUrl }).optional(),
+  schemaRegistry: z
+    .strictObject({ url: httpUrl, username: z.string().optional(), password: z.string().optional() })
+    .optional(),
+  /** Short by default: during a disaster an unreachable cluster is the normal case. */
+  timeouts: z
+    .strictObject({ connectMs: z.number().int().positive().default(3000), requestMs: z.number().int().positive().default(5000) })
+    .default({ connectMs: 3000, requestMs: 5000 }),
+});
+
+const connectors = z.strictObject({
+  source: z.string().min(1),
+  checkpoint: z.string().min(1).optional(),
+  heartbeat: z.string().min(1).optional(),
+});
+
+const hookSchema = z
+  .strictObject({ webhook: httpUrl.optional(), command: z.array(z.string()).min(1).optional() })
+  .refine((h) => (h.webhook === undefined) !== (h.command === undefined), {
+    message: 'expected exactly one of "webhook" or "command"',
+  });
+
+const mm2Schema = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.literal('connect'), url: httpUrl.optional(), connectors }),
+  z.strictObject({ mode: z.literal('dedicated'), stop: hookSchema, start: hookSchema.optional() }),
+]);
+
+export const flowSchema = z.strictObject({
+  name,
+  source: name,
+  target: name,
+  replicationPolicy: z
+    .strictObject({ type: z.enum(['default', 'identity']).default('default'), separator: z.string().min(1).default('.') })
+    .default({ type: 'default', separator: '.' }),
+  topics: regex.default('.*'),
+  groups: regex.default('.*'),
+  mm2: mm2Schema,
+  rpo: duration.default(60_000),
+  rto: duration.default(900_000),
+});
+
+export const slackSchema = z.strictObject({
+  channels: z.strictObject({
+    ops: z.string().min(1),
+    incidents: z.string().min(1).optional(),
+    stakeholders: z.string().min(1).optional(),
+  }),
+  approvers: z
+    .strictObject({ users: z.array(z.string()).default([]), usergroups: z.array(z.string()).default([]) })
+    .default({ users: [], usergroups: [] }),
+  twoPersonRule: z.boolean().default(true),
+  approvalTtl: duration.default(1_800_000),
+});
+
+export const configSchema = z
+  .strictObject({
+    clusters: z.record(name, clusterSchema).refine((c) => Object.keys(c).length > 0, 'expected at least one cluster'),
+    flows: z.array(flowSchema).default([]),
+    slack: slackSchema.optional(),
+    redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL') }).default({
+      url: 'redis://127.0.0.1:6379',
+    }),
+    hooks: z.record(z.string(), hookSchema).default({}),
+    dataDir: z.string().default('.kdr'),
+  })
+  .superRefine((cfg, ctx) => {
+    const clusters = Object.keys(cfg.clusters);
+    const seen = new Set<string>();
+    cfg.flows.forEach((flow, i) => {
+      for (const side of ['source', 'target'] as const) {
+        if (!clusters.includes(flow[side])) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['flows', i, side],
+            message: `expected one of the clusters (${clusters.join(', ')}), got "${flow[side]}"`,
+          });
+        }
+      }
+      if (flow.source === flow.target) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'target'], message: 'expected a cluster other than the source' });
+      }
+      if (seen.has(flow.name)) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'name'], message: `flow name "${flow.name}" is used twice` });
+      }
+      seen.add(flow.name);
+      if (flow.mm2.mode === 'connect' && !flow.mm2.url && !cfg.clusters[flow.target]?.connect) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'mm2', 'url'],
+          message: `expected the Connect REST URL here or as clusters.${flow.target}.connect.url`,
+        });
+      }
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ClusterConfig = z.output<typeof clusterSchema>;
+export type FlowConfig = z.output<typeof flowSchema>;
+export type SlackConfig = z.output<typeof slackSchema>;

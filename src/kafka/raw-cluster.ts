@@ -1,0 +1,74 @@
+import type { KafkaClient } from './client.js';
+
+/**
+ * kafkajs has no public "read these offsets without a consumer group" API; its consumer always joins a
+ * group, which costs group.initial.rebalance.delay.ms (3 s by default) on every probe. Its internal Cluster
+ * object does expose leader lookup and Fetch, which is what its own consumer uses. kafkajs is pinned to
+ * 2.2.4 (maintenance mode, no further releases); test/kafka/partition-reader.test.ts guards this against a
+ * real broker.
+ */
+export interface RawMessage {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  isControlRecord?: boolean;
+}
+
+interface RawPartitionResponse {
+  partition: number;
+  errorCode: number;
+  highWatermark: string;
+  messages: RawMessage[];
+}
+
+interface RawBroker {
+  fetch(req: {
+    replicaId?: number;
+    isolationLevel?: number;
+    maxWaitTime: number;
+    minBytes: number;
+    maxBytes: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+  }): Promise<{ responses: Array<{ topicName: string; partitions: RawPartitionResponse[] }> }>;
+}
+
+export interface RawCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
+  findBroker(args: { nodeId: number }): Promise<RawBroker>;
+}
+
+export function createRawCluster(client: KafkaClient): RawCluster {
+  const sym = Object.getOwnPropertySymbols(client).find((s) => s.description === 'private:Kafka:createCluster');
+  if (!sym) throw new Error('kafkajs internals changed: createCluster not found (kdr requires kafkajs 2.2.4)');
+  const create = (client as unknown as Record<symbol, (o: object) => RawCluster>)[sym]!;
+  return create({ allowAutoTopicCreation: false, metadataMaxAge: 30_000 });
+}
+
+/** One Fetch request for one partition from `offset`; returns the messages at or after it, and the high watermark. */
+export async function fetchOnce(
+  cluster: RawCluster,
+  topic: string,
+  partition: number,
+  offset: bigint,
+  maxBytes: number,
+): Promise<{ high: bigint; messages: RawMessage[] }> {
+  const meta = cluster.findTopicPartitionMetadata(topic).find((p) => p.partitionId === partition);
+  if (!meta) throw new Error(`no metadata for ${topic}-${partition}`);
+  const broker = await cluster.findBroker({ nodeId: meta.leader });
+  const res = await broker.fetch({
+    isolationLevel: 1,
+    maxWaitTime: 50,
+    minBytes: 1,
+    maxBytes,
+    topics: [{ topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes }] }],
+  });
+  const part = res.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+  if (!part) return { high: offset, messages: [] };
+  if (part.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} failed with Kafka error code ${part.errorCode}`);
+  return { high: BigInt(part.highWatermark), messages: part.messages.filter((m) => BigInt(m.offset) >= offset) };
+}

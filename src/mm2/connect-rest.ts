@@ -1,0 +1,86 @@
+import { KdrError } from '../core/errors.js';
+
+export interface ConnectorState {
+  name: string;
+  state: string;
+  tasks: Array<{ id: number; state: string; trace?: string }>;
+  error?: string;
+}
+
+/** A small client for the Kafka Connect REST API with a hard timeout on every call. */
+export class ConnectRest {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 3000,
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const url = `${this.baseUrl.replace(/\/$/, '')}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : causeText(err);
+      throw new KdrError('KDR_CONNECT_UNREACHABLE', `Kafka Connect at ${this.baseUrl} is unreachable: ${why}`, {
+        hint: 'check that the Connect worker runs and that kdr can reach its REST port',
+        retriable: true,
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep the raw text
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  async connectorStatus(name: string): Promise<ConnectorState> {
+    const { status, body } = await this.request<{
+      connector: { state: string; trace?: string };
+      tasks: Array<{ id: number; state: string; trace?: string }>;
+      message?: string;
+    }>('GET', `/connectors/${encodeURIComponent(name)}/status`);
+    if (status === 404) return { name, state: 'MISSING', tasks: [], error: `connector ${name} does not exist on ${this.baseUrl}` };
+    if (status !== 200) return { name, state: 'UNKNOWN', tasks: [], error: `Connect answered ${status}: ${body?.message ?? ''}` };
+    return {
+      name,
+      state: body.connector.state,
+      tasks: body.tasks.map((t) => ({ id: t.id, state: t.state, ...(t.trace ? { trace: firstLine(t.trace) } : {}) })),
+    };
+  }
+
+  /** Creates or updates a connector (idempotent PUT). */
+  async putConnectorConfig(name: string, config: Record<string, string>): Promise<number> {
+    const { status, body } = await this.request<{ message?: string }>('PUT', `/connectors/${encodeURIComponent(name)}/config`, config);
+    if (status >= 400) {
+      throw new KdrError('KDR_CONNECT_REJECTED', `Connect rejected connector ${name}: ${status} ${body?.message ?? ''}`, {
+        hint: 'check the connector configuration',
+        retriable: status === 409 || status >= 500,
+      });
+    }
+    return status;
+  }
+
+  async listConnectors(): Promise<string[]> {
+    const { status, body } = await this.request<string[]>('GET', '/connectors');
+    if (status !== 200) throw new KdrError('KDR_CONNECT_NOT_READY', `Connect answered ${status} to GET /connectors`, { retriable: true });
+    return body;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function causeText(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
