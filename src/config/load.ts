@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { KdrError } from '../core/errors.js';
 import { formatPath, substituteEnv } from './env-substitute.js';
-import { type Config, configSchema } from './schema.js';
+import { type Config, configSchema, crossCheck } from './schema.js';
 
 export type { Config, ClusterConfig, FlowConfig, SlackConfig } from './schema.js';
 
@@ -23,13 +23,14 @@ export function parseConfig(text: string, env: Record<string, string | undefined
   }
   const substituted = substituteEnv(raw ?? {}, env);
   const result = configSchema.safeParse(substituted);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${formatPath(issue.path)}: ${describeIssue(issue)}`);
+  const issues = [...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))), ...crossCheck(substituted)];
+  if (!result.success || issues.length > 0) {
+    const lines = issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
     throw new KdrError('KDR_CONFIG', `${origin} is invalid:\n${lines.join('\n')}`, {
       hint: 'fix the fields listed; the schema is in src/config/schema.ts and examples/ has a working file',
     });
   }
-  return result.data;
+  return result.data!;
 }
 
 export function loadConfig(path: string, env: Record<string, string | undefined>): Config {

@@ -86,8 +86,7 @@ export const slackSchema = z.strictObject({
   approvalTtl: duration.default(1_800_000),
 });
 
-export const configSchema = z
-  .strictObject({
+export const configSchema = z.strictObject({
     clusters: z.record(name, clusterSchema).refine((c) => Object.keys(c).length > 0, 'expected at least one cluster'),
     flows: z.array(flowSchema).default([]),
     slack: slackSchema.optional(),
@@ -96,36 +95,34 @@ export const configSchema = z
     }),
     hooks: z.record(z.string(), hookSchema).default({}),
     dataDir: z.string().default('.kdr'),
-  })
-  .superRefine((cfg, ctx) => {
-    const clusters = Object.keys(cfg.clusters);
-    const seen = new Set<string>();
-    cfg.flows.forEach((flow, i) => {
-      for (const side of ['source', 'target'] as const) {
-        if (!clusters.includes(flow[side])) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['flows', i, side],
-            message: `expected one of the clusters (${clusters.join(', ')}), got "${flow[side]}"`,
-          });
-        }
+});
+
+/** Cross-field rules, checked on the raw tree so they are reported even when other fields are also wrong. */
+export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; message: string }> {
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  const cfg = (raw ?? {}) as { clusters?: Record<string, { connect?: unknown }>; flows?: unknown };
+  const clusters = cfg.clusters && typeof cfg.clusters === 'object' ? Object.keys(cfg.clusters) : [];
+  const flows = Array.isArray(cfg.flows) ? (cfg.flows as Array<Record<string, any>>) : [];
+  const seen = new Set<string>();
+  flows.forEach((flow, i) => {
+    if (!flow || typeof flow !== 'object') return;
+    for (const side of ['source', 'target'] as const) {
+      if (typeof flow[side] === 'string' && !clusters.includes(flow[side])) {
+        issues.push({ path: ['flows', i, side], message: `expected one of the clusters (${clusters.join(', ') || 'none defined'}), got "${flow[side]}"` });
       }
-      if (flow.source === flow.target) {
-        ctx.addIssue({ code: 'custom', path: ['flows', i, 'target'], message: 'expected a cluster other than the source' });
-      }
-      if (seen.has(flow.name)) {
-        ctx.addIssue({ code: 'custom', path: ['flows', i, 'name'], message: `flow name "${flow.name}" is used twice` });
-      }
+    }
+    if (flow.source !== undefined && flow.source === flow.target) issues.push({ path: ['flows', i, 'target'], message: 'expected a cluster other than the source' });
+    if (typeof flow.name === 'string') {
+      if (seen.has(flow.name)) issues.push({ path: ['flows', i, 'name'], message: `flow name "${flow.name}" is used twice` });
       seen.add(flow.name);
-      if (flow.mm2.mode === 'connect' && !flow.mm2.url && !cfg.clusters[flow.target]?.connect) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['flows', i, 'mm2', 'url'],
-          message: `expected the Connect REST URL here or as clusters.${flow.target}.connect.url`,
-        });
-      }
-    });
+    }
+    const mm2 = flow.mm2 as Record<string, unknown> | undefined;
+    if (mm2?.mode === 'connect' && !mm2.url && typeof flow.target === 'string' && clusters.includes(flow.target) && !cfg.clusters?.[flow.target]?.connect) {
+      issues.push({ path: ['flows', i, 'mm2', 'url'], message: `expected the Connect REST URL here or as clusters.${flow.target}.connect.url` });
+    }
   });
+  return issues;
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ClusterConfig = z.output<typeof clusterSchema>;

@@ -1,0 +1,24 @@
+import { createLogger } from '../core/logger.js';
+import { loadProcessSettings } from './load.js';
+import { startRuntime, stopOnSignals } from './runtime.js';
+
+/** `kdr bot [--with-worker]`: the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise). */
+export async function runBot(argv: string[]): Promise<number> {
+  const s = loadProcessSettings(argv);
+  if (!s) return 2;
+  const log = createLogger();
+  const rt = await startRuntime({
+    config: s.config,
+    log,
+    botToken: s.slack.SLACK_BOT_TOKEN,
+    signingSecret: s.slack.SLACK_SIGNING_SECRET,
+    appToken: s.slack.SLACK_APP_TOKEN,
+    port: s.slack.PORT,
+    slackApiUrl: s.slack.SLACK_API_URL,
+    withBot: true,
+    withWorker: Boolean(s.flags['with-worker']),
+  });
+  log.info({ mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http', port: s.slack.PORT, worker: Boolean(s.flags['with-worker']) }, 'kdr bot started');
+  await stopOnSignals(rt, log);
+  return 0;
+}

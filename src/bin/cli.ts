@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { dispatch } from '../core/dispatch.js';
+import { asKdrError, USAGE_CODES } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { runBot } from './bot.js';
+import { runDemo } from './demo.js';
+import { runEmulator } from './emulator.js';
+import { runSandbox } from './sandbox.js';
+import { runWorker } from './worker.js';
+
+/** Project root: two levels above dist/src/bin or src/bin. */
+export const PROJECT_ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
+
+const PROCESS_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  sandbox: (argv) => runSandbox(PROJECT_ROOT, argv),
+  bot: (argv) => runBot(argv),
+  worker: (argv) => runWorker(argv),
+  emulator: (argv) => runEmulator(argv),
+  demo: (argv) => runDemo(PROJECT_ROOT, argv),
+};
+
+/** `kdr <sub> [args]`. Exit codes: 0 the command did its job (even with bad news), 2 usage/config, 1 failure. */
+export async function main(argv: string[]): Promise<number> {
+  const { config: configFlag, rest } = splitConfigFlag(argv);
+  const sub = rest[0];
+  const processCommand = sub ? PROCESS_COMMANDS[sub] : undefined;
+  if (processCommand) return processCommand(rest.slice(1));
+  const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'error');
+  let config;
+  try {
+    config = loadConfig(resolveConfigPath(configFlag, process.env), process.env);
+  } catch (err) {
+    const e = asKdrError(err);
+    process.stderr.write(`kdr: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
+    return USAGE_CODES.has(e.code) ? 2 : 1;
+  }
+  const outcome = await dispatch(rest.join(' '), { config, log, caller: { transport: 'cli', userId: process.env.USER } });
+  const json = rest.includes('--json');
+  switch (outcome.kind) {
+    case 'ok':
+      process.stdout.write(json ? `${JSON.stringify(outcome.data, null, 2)}\n` : `${outcome.text}\n`);
+      return 0;
+    case 'usage':
+      (outcome.error ? process.stderr : process.stdout).write(`${outcome.text}\n`);
+      return outcome.error ? 2 : 0;
+    case 'error':
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: outcome.code, message: outcome.message, hint: outcome.hint, retriable: outcome.retriable } }, null, 2)}\n`);
+      process.stderr.write(`kdr: ${outcome.text}\n`);
+      return USAGE_CODES.has(outcome.code) ? 2 : 1;
+  }
+}
+
+/** `--config FILE` / `--config=FILE` may stand anywhere on the line. */
+function splitConfigFlag(argv: string[]): { config?: string; rest: string[] } {
+  const { values, tokens } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: false, tokens: true, allowPositionals: true });
+  const drop = new Set<number>();
+  for (const t of tokens ?? []) {
+    if (t.kind === 'option' && t.name === 'config') {
+      drop.add(t.index);
+      if (t.inlineValue === false) drop.add(t.index + 1);
+    }
+  }
+  return { config: typeof values.config === 'string' ? values.config : undefined, rest: argv.filter((_, i) => !drop.has(i)) };
+}

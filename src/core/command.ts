@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { Config } from '../config/load.js';
+import type { Logger } from './logger.js';
+
+/** Block Kit as plain JSON; kdr's own minimal type so that no Bolt/Slack type leaves src/slack/. */
+export type Block = Record<string, unknown> & { type: string };
+
+export interface Caller {
+  transport: 'cli' | 'slack' | 'worker';
+  userId?: string;
+  channelId?: string;
+}
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+  caller: Caller;
+}
+
+/** How a command's result is shown: a terminal text and Block Kit (with a plain-text fallback). */
+export interface View<T> {
+  text(data: T): string;
+  blocks(data: T): Block[];
+  /** One line, used as the Slack notification/fallback text. */
+  summary(data: T): string;
+}
+
+/** Each file in commands/ exports one of these: it describes itself and calls the domain. */
+export interface CommandSpec<A, T> {
+  name: string;
+  summary: string;
+  usage: string;
+  examples: string[];
+  /** node:util parseArgs options (strings and booleans); validated afterwards by `args`. */
+  options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
+  /** Validates `{ positionals, ...flags }`; the error names the flag and what was expected. */
+  args: z.ZodType<A>;
+  mutates: boolean;
+  /** Answerable without I/O (help): the bot replies at once instead of enqueuing a job. */
+  immediate?: boolean;
+  run(ctx: CommandContext, args: A): Promise<T>;
+  view: View<T>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds commands of every argument/result type
+export type AnyCommand = CommandSpec<any, any>;
+
+export type Outcome =
+  | { kind: 'ok'; command: string; data: unknown; text: string; blocks: Block[]; summary: string }
+  | { kind: 'usage'; command?: string; error?: string; text: string; blocks: Block[]; summary: string }
+  | { kind: 'error'; command: string; code: string; message: string; hint: string; retriable: boolean; text: string; blocks: Block[]; summary: string };

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { findCommand } from '../../commands/index.js';
+import { parseCommandArgs, tokenize } from './args.js';
+import type { AnyCommand, Block, CommandContext, Outcome } from './command.js';
+import { asKdrError } from './errors.js';
+import { usageText } from './usage.js';
+
+export type Parsed = { ok: true; command: AnyCommand; args: unknown; json: boolean } | { ok: false; outcome: Outcome };
+
+/** Pure and fast (no I/O): the bot uses it to answer bad input at once, before any job is enqueued. */
+export function parseCommandLine(text: string): Parsed {
+  const [name, ...rest] = tokenize(text);
+  if (!name) return { ok: false, outcome: usage(undefined, undefined, usageText()) };
+  const command = findCommand(name);
+  if (!command) return { ok: false, outcome: usage(undefined, `unknown sub-command "${name}"`, usageText()) };
+  const parsed = parseCommandArgs(command, rest);
+  if (!parsed.ok) return { ok: false, outcome: usage(command.name, parsed.error, usageText(command.name)) };
+  return { ok: true, command, args: parsed.args, json: Boolean((parsed.args as { json?: boolean }).json) };
+}
+
+/** The one entry point shared by the CLI, the Slack bot's worker jobs and tests. Never throws. */
+export async function dispatch(text: string, ctx: CommandContext): Promise<Outcome> {
+  const parsed = parseCommandLine(text);
+  if (!parsed.ok) return parsed.outcome;
+  const { command, args } = parsed;
+  const log = ctx.log.child({ command: command.name, requestId: randomUUID(), transport: ctx.caller.transport, user: ctx.caller.userId });
+  const started = Date.now();
+  try {
+    const data = await command.run({ ...ctx, log }, args);
+    log.info({ ms: Date.now() - started }, 'command done');
+    return { kind: 'ok', command: command.name, data, text: command.view.text(data), blocks: command.view.blocks(data), summary: command.view.summary(data) };
+  } catch (err) {
+    const e = asKdrError(err);
+    log.warn({ code: e.code, err: e.message, ms: Date.now() - started }, 'command failed');
+    const text = `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
+    const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${command.name} failed* (${e.code})\n${text}` } }];
+    return { kind: 'error', command: command.name, code: e.code, message: e.message, hint: e.hint, retriable: e.retriable, text, blocks, summary: `kdr ${command.name} failed: ${e.message}` };
+  }
+}
+
+function usage(command: string | undefined, error: string | undefined, text: string): Outcome {
+  const full = error ? `${error}\n\n${text}` : text;
+  return {
+    kind: 'usage',
+    ...(command ? { command } : {}),
+    ...(error ? { error } : {}),
+    text: full,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${error ? `:x: ${error}\n` : ''}\`\`\`${text}\`\`\`` } }],
+    summary: error ?? 'kdr usage',
+  };
+}

@@ -1,0 +1,69 @@
+/** What the emulator remembers: every call, every message, every response_url use, and pacing flags. */
+export interface RecordedCall {
+  seq: number;
+  at: number;
+  method: string;
+  args: Record<string, unknown>;
+  token?: string;
+  response: Record<string, unknown>;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  user: string;
+  edited?: number;
+  ephemeralTo?: string;
+}
+
+export interface Fault {
+  method: string;
+  times: number;
+  status?: number;
+  retryAfter?: number;
+  error?: string;
+  delayMs?: number;
+}
+
+export class EmulatorState {
+  seq = 0;
+  calls: RecordedCall[] = [];
+  messages: StoredMessage[] = [];
+  responseUrlUses = new Map<string, Array<{ at: number; body: unknown }>>();
+  paceViolations: Array<{ channel: string; gapMs: number; at: number }> = [];
+  faults: Fault[] = [];
+  private lastPostAt = new Map<string, number>();
+  private lastTs = 0;
+
+  nextTs(): string {
+    const now = Date.now() * 1000;
+    this.lastTs = Math.max(now, this.lastTs + 1);
+    const s = String(this.lastTs);
+    return `${s.slice(0, -6)}.${s.slice(-6)}`;
+  }
+
+  /** Slack allows about 1 post/s per channel (short bursts pass); the emulator flags every closer pair. */
+  notePost(channel: string): void {
+    const now = Date.now();
+    const last = this.lastPostAt.get(channel);
+    if (last !== undefined && now - last < 1000) this.paceViolations.push({ channel, gapMs: now - last, at: now });
+    this.lastPostAt.set(channel, now);
+  }
+
+  takeFault(method: string): Fault | undefined {
+    const f = this.faults.find((x) => (x.method === method || x.method === '*') && x.times > 0);
+    if (f) f.times--;
+    return f;
+  }
+
+  reset(): void {
+    this.calls = [];
+    this.messages = [];
+    this.responseUrlUses.clear();
+    this.paceViolations = [];
+    this.faults = [];
+    this.lastPostAt.clear();
+  }
+}

@@ -1,0 +1,42 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from '../config/load.js';
+import { dispatch } from '../core/dispatch.js';
+import type { Logger } from '../core/logger.js';
+import type { Poster } from '../slack/poster.js';
+import { COMMAND_QUEUE, type CommandJobResult, commandJobSchema } from './jobs.js';
+import { redisForWorker } from './redis.js';
+
+export interface CommandWorkerOptions {
+  config: Config;
+  log: Logger;
+  poster: Poster;
+  prefix?: string;
+  concurrency?: number;
+}
+
+/** Runs queued Slack commands through the same dispatcher as the CLI and posts the answer to the channel. */
+export function startCommandWorker(opts: CommandWorkerOptions): Worker {
+  const connection = redisForWorker(opts.config.redis.url);
+  const worker = new Worker(
+    COMMAND_QUEUE,
+    async (job): Promise<CommandJobResult> => {
+      const parsed = commandJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
+      const data = parsed.data;
+      const log = opts.log.child({ job: job.id, requestId: data.requestId, user: data.userId });
+      const outcome = await dispatch(data.text, {
+        config: opts.config,
+        log,
+        caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
+      });
+      const posted = await opts.poster.postMessage(data.channelId, {
+        text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,
+        blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<@${data.userId}> ran \`/kdr ${data.text}\`` }] }, ...outcome.blocks],
+      });
+      return { kind: outcome.kind, summary: outcome.summary, postedTs: posted.ts, channel: posted.channel };
+    },
+    { connection, prefix: opts.prefix ?? 'kdr', concurrency: opts.concurrency ?? 4 },
+  );
+  worker.on('failed', (job, err) => opts.log.error({ job: job?.id, err: err.message }, 'command job failed'));
+  return worker;
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { App } from '@slack/bolt';
+import type { Config } from '../config/load.js';
+import { dispatch, parseCommandLine } from '../core/dispatch.js';
+import { asKdrError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { CommandJob } from '../queue/jobs.js';
+import { guardMessage } from './block-guard.js';
+import { boltLogger } from './bolt-logger.js';
+
+export interface SlackAppOptions {
+  config: Config;
+  log: Logger;
+  botToken: string;
+  /** HTTP mode (default). */
+  signingSecret?: string;
+  port?: number;
+  /** Socket Mode when set (xapp- token): no public URL needed. */
+  appToken?: string;
+  /** Local Slack Web API emulator, for tests and the demo. */
+  slackApiUrl?: string;
+  enqueue(job: CommandJob): Promise<void>;
+}
+
+/**
+ * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
+ * everything else to the job queue, acknowledging well within Slack's 3-second rule.
+ */
+export function createSlackApp(opts: SlackAppOptions): App {
+  const socketMode = Boolean(opts.appToken);
+  const app = new App({
+    token: opts.botToken,
+    logger: boltLogger(opts.log),
+    ...(socketMode ? { socketMode: true, appToken: opts.appToken } : { signingSecret: opts.signingSecret, port: opts.port ?? 3000 }),
+    ...(socketMode
+      ? {}
+      : { customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); } }] }),
+    clientOptions: {
+      ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+    },
+  });
+
+  app.command('/kdr', async ({ command, ack }) => {
+    const text = command.text.trim();
+    const log = opts.log.child({ user: command.user_id, channel: command.channel_id });
+    const parsed = parseCommandLine(text);
+    if (!parsed.ok) {
+      log.info({ text }, 'usage answered');
+      await ack({ response_type: 'ephemeral', ...guardMessage({ text: parsed.outcome.text, blocks: parsed.outcome.blocks }) });
+      return;
+    }
+    if (parsed.command.immediate) {
+      const outcome = await dispatch(text, { config: opts.config, log, caller: { transport: 'slack', userId: command.user_id, channelId: command.channel_id } });
+      await ack({ response_type: 'ephemeral', ...guardMessage({ text: outcome.text, blocks: outcome.blocks }) });
+      return;
+    }
+    const requestId = randomUUID();
+    try {
+      await opts.enqueue({ requestId, text, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, requestedAt: new Date().toISOString() });
+      log.info({ requestId, text }, 'command queued');
+      await ack({ response_type: 'ephemeral', text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})` });
+    } catch (err) {
+      const e = asKdrError(err);
+      log.error({ code: e.code, err: e.message }, 'enqueue failed');
+      await ack({ response_type: 'ephemeral', text: `:warning: ${e.message}\n${e.hint}` });
+    }
+  });
+
+  app.error(async (err) => {
+    opts.log.error({ err: err.message, code: (err as { code?: string }).code }, 'bolt error');
+  });
+  return app;
+}

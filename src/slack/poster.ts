@@ -1,0 +1,65 @@
+import type { WebClient } from '@slack/web-api';
+import type { Block } from '../core/command.js';
+import { KdrError } from '../core/errors.js';
+import { guardMessage } from './block-guard.js';
+import { createWebClient } from './web-client.js';
+
+export interface Message {
+  text: string;
+  blocks: Block[];
+}
+
+/** What kdr's domain needs from Slack; Slack's own types stay inside this file. */
+export interface Poster {
+  postMessage(channel: string, msg: Message): Promise<{ channel: string; ts: string }>;
+  updateMessage(channel: string, ts: string, msg: Message): Promise<void>;
+}
+
+/** Slack allows about one post per second per channel; posts to one channel are spaced at least this far apart. */
+const CHANNEL_SPACING_MS = 1100;
+
+export class SlackPoster implements Poster {
+  private readonly client: WebClient;
+  private readonly lastPost = new Map<string, Promise<number>>();
+
+  constructor(token: string, slackApiUrl?: string) {
+    this.client = createWebClient(token, slackApiUrl);
+  }
+
+  async postMessage(channel: string, msg: Message): Promise<{ channel: string; ts: string }> {
+    const safe = guardMessage(msg);
+    await this.pace(channel);
+    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, text: safe.text, blocks: safe.blocks as never }));
+    return { channel: String(res.channel ?? channel), ts: String(res.ts) };
+  }
+
+  async updateMessage(channel: string, ts: string, msg: Message): Promise<void> {
+    const safe = guardMessage(msg);
+    await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: safe.text, blocks: safe.blocks as never }));
+  }
+
+  /** Serialises posts per channel in this process and keeps them CHANNEL_SPACING_MS apart. */
+  private pace(channel: string): Promise<void> {
+    const prev = this.lastPost.get(channel) ?? Promise.resolve(0);
+    const next = prev.then(async (lastAt) => {
+      const wait = lastAt + CHANNEL_SPACING_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return Date.now();
+    });
+    this.lastPost.set(channel, next);
+    return next.then(() => undefined);
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const data = (err as { data?: { error?: string } }).data;
+      throw new KdrError('KDR_SLACK_API', `Slack ${method} failed: ${data?.error ?? (err as Error).message}`, {
+        hint: 'check the bot token, that the bot is in the channel, and Slack availability',
+        retriable: false,
+        cause: err,
+      });
+    }
+  }
+}

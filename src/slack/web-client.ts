@@ -1,0 +1,14 @@
+import { WebClient } from '@slack/web-api';
+
+/**
+ * The Web API client with an explicit, short retry policy: a DR bot must not deliver a message
+ * twenty minutes late (web-api's default retries for about 30 minutes).
+ */
+export function createWebClient(token: string, slackApiUrl?: string): WebClient {
+  return new WebClient(token, {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+    rejectRateLimitedCalls: false,
+    timeout: 10_000,
+  });
+}
