@@ -26,7 +26,7 @@ async function slash(base: string, text: string, user?: string, channel?: string
   const res = await fetch(`${base}/_emulator/slash`, { method: 'POST', body: JSON.stringify({ text, user, channel }) });
   const r = (await res.json()) as { status: number; body: string; ms: number };
   process.stdout.write(`/kdr ${text}\n  bot answered HTTP ${r.status} in ${r.ms} ms: ${ackText(r.body)}\n`);
-  if (r.status !== 200 || !r.body.startsWith('{"text":"Running')) return r.status === 200 ? 0 : 1;
+  if (r.status !== 200 || !ackText(r.body).startsWith('Running')) return r.status === 200 ? 0 : 1;
   const until = Date.now() + 20_000;
   while (Date.now() < until) {
     const calls = (await (await fetch(`${base}/_emulator/calls?method=chat.postMessage`)).json()) as Array<{ args: { channel: string; text: string } }>;

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import kafkajs from 'kafkajs';
+import { type Config, loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/core/logger.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SANDBOX_CONFIG = resolve(ROOT, 'examples/sandbox.kdr.yaml');
+
+export function sandboxConfig(): Config {
+  return loadConfig(SANDBOX_CONFIG, process.env);
+}
+
+export const testLog = createLogger(process.env.KDR_LOG_LEVEL ?? 'silent');
+
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A plain kafkajs client for test fixtures (producing, consuming); kdr itself never leaves src/kafka/. */
+export function fixtureKafka(bootstrap: string) {
+  return new kafkajs.Kafka({ clientId: unique('kdr-test'), brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 5000 });
+}
+
+export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
