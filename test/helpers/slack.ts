@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { type Runtime, startRuntime } from '../../src/bin/runtime.js';
+import { SlackEmulator } from '../../src/emulator/server.js';
+import { sandboxConfig, testLog, unique } from './sandbox.js';
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface SlackRig {
+  emulator: SlackEmulator;
+  runtime: Runtime;
+  appUrl: string;
+  signingSecret: string;
+  botToken: string;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/** The real app (Bolt HTTP receiver + BullMQ worker on real Redis, unique queue prefix) against the emulator. */
+export async function startSlackRig(): Promise<SlackRig> {
+  const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
+  const port = await freePort();
+  const prefix = unique('kdr-test');
+  const runtime = await startRuntime({ config: sandboxConfig(), log: testLog, botToken, signingSecret, port, slackApiUrl: emulator.apiUrl, withBot: true, withWorker: true, prefix });
+  const appUrl = `http://127.0.0.1:${port}/slack/events`;
+  emulator.configureApp(appUrl, signingSecret);
+  return {
+    emulator,
+    runtime,
+    appUrl,
+    signingSecret,
+    botToken,
+    prefix,
+    stop: async () => {
+      await runtime.stop();
+      await emulator.stop();
+    },
+  };
+}

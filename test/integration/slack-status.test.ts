@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendSlashCommand } from '../../src/emulator/slash.js';
+import { findViolations } from '../../src/slack/block-limits.js';
+import { eventually } from '../helpers/sandbox.js';
+import { type SlackRig, startSlackRig } from '../helpers/slack.js';
+
+let rig: SlackRig;
+beforeAll(async () => {
+  rig = await startSlackRig();
+});
+afterAll(async () => {
+  await rig?.stop();
+});
+
+const slash = (text: string, extra: Partial<Parameters<typeof sendSlashCommand>[0]> = {}) =>
+  sendSlashCommand({ appUrl: rig.appUrl, signingSecret: rig.signingSecret, text, responseUrlBase: `${rig.emulator.url}/response`, ...extra });
+
+const posts = () => rig.emulator.state.calls.filter((c) => c.method === 'chat.postMessage');
+const jobCount = async () => Object.values(await rig.runtime.queue!.counts()).reduce((a, b) => a + b, 0);
+
+describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.postMessage', () => {
+  it('acknowledges a signed /kdr status with 200 and the worker posts valid Block Kit with a text fallback', async () => {
+    const before = posts().length;
+    const r = await slash('status', { channelId: 'C0STATUS' });
+    // Bolt's watchdog answers 404 when ack() is not called within 3 s, so a 200 proves the ack was in time.
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).text).toMatch(/^Running `\/kdr status`/);
+    console.info(`signed /kdr status acknowledged in ${r.ms} ms`);
+
+    const call = await eventually('chat.postMessage from the worker', 30_000, async () => posts().slice(before).find((c) => c.args.channel === 'C0STATUS'));
+    expect(call.response.ok).toBe(true);
+    expect(String(call.args.text)).toContain('kdr status: all 2 clusters reachable');
+    const blocks = JSON.parse(String(call.args.blocks));
+    expect(findViolations(blocks)).toEqual([]);
+    const shown = JSON.stringify(blocks);
+    expect(shown).toContain('primary-to-dr');
+    expect(shown).toContain('RUNNING');
+    expect(rig.emulator.state.messages.some((m) => m.channel === 'C0STATUS' && m.ts === call.response.ts)).toBe(true);
+  });
+
+  it('refuses a bad signature with 401 and queues nothing', async () => {
+    const jobs = await jobCount();
+    const r = await slash('status', { signatureOverride: `v0=${'0'.repeat(64)}` });
+    expect(r.status).toBe(401);
+    expect(await jobCount()).toBe(jobs);
+  });
+
+  it('refuses a correctly signed request older than 5 minutes with 401 and queues nothing', async () => {
+    const jobs = await jobCount();
+    const r = await slash('status', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(r.status).toBe(401);
+    expect(await jobCount()).toBe(jobs);
+  });
+
+  it('refuses a request signed with another secret', async () => {
+    const r = await slash('status', { signingSecret: 'not-the-secret' });
+    expect(r.status).toBe(401);
+  });
+
+  it('answers /kdr frobnicate with usage in the ack and queues nothing', async () => {
+    const jobs = await jobCount();
+    const before = posts().length;
+    const r = await slash('frobnicate');
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body);
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain('unknown sub-command "frobnicate"');
+    expect(body.text).toContain('status [flow] [--json]');
+    expect(findViolations(body.blocks)).toEqual([]);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(await jobCount()).toBe(jobs);
+    expect(posts().length).toBe(before);
+  });
+
+  it('answers /kdr help at once, without a job', async () => {
+    const jobs = await jobCount();
+    const r = await slash('help status');
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).text).toContain('kdr status [flow] [--json]');
+    expect(await jobCount()).toBe(jobs);
+  });
+
+  it('answers an unknown flow with the reason, posted by the worker', async () => {
+    const before = posts().length;
+    const r = await slash('status nope', { channelId: 'C0NOPE' });
+    expect(r.status).toBe(200);
+    const call = await eventually('the refusal posted', 30_000, async () => posts().slice(before).find((c) => c.args.channel === 'C0NOPE'));
+    expect(String(call.args.text)).toContain('unknown flow "nope"');
+    expect(String(call.args.blocks)).toContain('known flows: primary-to-dr');
+  });
+});
+
+describe('the emulator answers like Slack', () => {
+  const api = (method: string, args: Record<string, unknown>, token = rig.botToken) =>
+    fetch(`${rig.emulator.apiUrl}${method}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))),
+    }).then((r) => r.json() as Promise<Record<string, unknown>>);
+
+  it('rejects invalid Block Kit with invalid_blocks and stores nothing', async () => {
+    const stored = rig.emulator.state.messages.length;
+    const tooMany = Array.from({ length: 51 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 'x' } }));
+    expect(await api('chat.postMessage', { channel: 'C0X', text: 't', blocks: tooMany })).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(await api('chat.postMessage', { channel: 'C0X', text: 't', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] })).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(rig.emulator.state.messages.length).toBe(stored);
+  });
+
+  it('checks auth, updates by channel+ts, and answers unknown methods', async () => {
+    expect(await api('auth.test', {}, 'xoxb-wrong')).toMatchObject({ ok: false, error: 'invalid_auth' });
+    const posted = await api('chat.postMessage', { channel: 'C0UPD', text: 'v1' });
+    expect(posted).toMatchObject({ ok: true, channel: 'C0UPD' });
+    expect(await api('chat.update', { channel: 'C0UPD', ts: posted.ts, text: 'v2' })).toMatchObject({ ok: true });
+    expect(rig.emulator.state.messages.find((m) => m.ts === posted.ts)?.text).toBe('v2');
+    expect(await api('chat.update', { channel: 'C0UPD', ts: '1.000001', text: 'v3' })).toMatchObject({ ok: false, error: 'message_not_found' });
+    expect(await api('chat.postEphemeral', { channel: 'C0UPD', user: 'U0ALICE', text: 'psst' })).toMatchObject({ ok: true });
+    expect(await api('chat.frobnicate', {})).toMatchObject({ ok: false, error: 'unknown_method' });
+  });
+
+  it('limits a response_url to 5 uses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${rig.emulator.url}/response/abc`, { method: 'POST', body: '{"text":"x"}' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
+  });
+});
