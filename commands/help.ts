@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { Block, CommandSpec } from '../src/core/command.js';
 import { usageText } from '../src/core/usage.js';
 
-const args = z.object({ positionals: z.array(z.string()).max(1, 'expected at most one sub-command'), json: z.boolean().optional() });
+const args = z.object({
+  positionals: z.array(z.string()).max(1, 'expected at most one sub-command'),
+  json: z.boolean().optional(),
+});
 
 export const help: CommandSpec<z.infer<typeof args>, { text: string }> = {
   name: 'help',

@@ -16,8 +16,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   const say = (l: string) => process.stderr.write(`[sandbox] ${l}\n`);
   const report = await sandboxUp(layout, say);
   const s = sandboxStatus(layout);
-  say(`ready in ${report.elapsedMs} ms (started: ${report.started.join(', ') || 'nothing'})\n${formatSandboxStatus(s)}`);
+  say(
+    `ready in ${report.elapsedMs} ms (started: ${report.started.join(', ') || 'nothing'})\n${formatSandboxStatus(s)}`,
+  );
   return async () => {
-    if (report.started.some((c) => c !== 'redis') && !process.env.KDR_KEEP_SANDBOX) await sandboxDown(layout, say);
+    if (report.started.some((c) => c !== 'redis') && !process.env.KDR_KEEP_SANDBOX)
+      await sandboxDown(layout, say);
   };
 }

@@ -18,7 +18,14 @@ export async function runBot(argv: string[]): Promise<number> {
     withBot: true,
     withWorker: Boolean(s.flags['with-worker']),
   });
-  log.info({ mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http', port: s.slack.PORT, worker: Boolean(s.flags['with-worker']) }, 'kdr bot started');
+  log.info(
+    {
+      mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http',
+      port: s.slack.PORT,
+      worker: Boolean(s.flags['with-worker']),
+    },
+    'kdr bot started',
+  );
   await stopOnSignals(rt, log);
   return 0;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, resolveConfigPath } from '../config/load.js';
+import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
 import { dispatch } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -11,7 +11,10 @@ import { runSandbox } from './sandbox.js';
 import { runWorker } from './worker.js';
 
 /** Project root: two levels above dist/src/bin or src/bin. */
-export const PROJECT_ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
+export const PROJECT_ROOT = resolve(
+  import.meta.dirname,
+  import.meta.dirname.includes('/dist/') ? '../../..' : '../..',
+);
 
 const PROCESS_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   sandbox: (argv) => runSandbox(PROJECT_ROOT, argv),
@@ -28,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   const processCommand = sub ? PROCESS_COMMANDS[sub] : undefined;
   if (processCommand) return processCommand(rest.slice(1));
   const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'error');
-  let config;
+  let config: Config;
   try {
     config = loadConfig(resolveConfigPath(configFlag, process.env), process.env);
   } catch (err) {
@@ -36,7 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kdr: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     return USAGE_CODES.has(e.code) ? 2 : 1;
   }
-  const outcome = await dispatch(rest.join(' '), { config, log, caller: { transport: 'cli', userId: process.env.USER } });
+  const outcome = await dispatch(rest.join(' '), {
+    config,
+    log,
+    caller: { transport: 'cli', userId: process.env.USER },
+  });
   const json = rest.includes('--json');
   switch (outcome.kind) {
     case 'ok':
@@ -46,7 +53,10 @@ export async function main(argv: string[]): Promise<number> {
       (outcome.error ? process.stderr : process.stdout).write(`${outcome.text}\n`);
       return outcome.error ? 2 : 0;
     case 'error':
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: outcome.code, message: outcome.message, hint: outcome.hint, retriable: outcome.retriable } }, null, 2)}\n`);
+      if (json)
+        process.stdout.write(
+          `${JSON.stringify({ error: { code: outcome.code, message: outcome.message, hint: outcome.hint, retriable: outcome.retriable } }, null, 2)}\n`,
+        );
       process.stderr.write(`kdr: ${outcome.text}\n`);
       return USAGE_CODES.has(outcome.code) ? 2 : 1;
   }
@@ -54,7 +64,13 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `--config FILE` / `--config=FILE` may stand anywhere on the line. */
 function splitConfigFlag(argv: string[]): { config?: string; rest: string[] } {
-  const { values, tokens } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: false, tokens: true, allowPositionals: true });
+  const { values, tokens } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' } },
+    strict: false,
+    tokens: true,
+    allowPositionals: true,
+  });
   const drop = new Set<number>();
   for (const t of tokens ?? []) {
     if (t.kind === 'option' && t.name === 'config') {
@@ -62,5 +78,8 @@ function splitConfigFlag(argv: string[]): { config?: string; rest: string[] } {
       if (t.inlineValue === false) drop.add(t.index + 1);
     }
   }
-  return { config: typeof values.config === 'string' ? values.config : undefined, rest: argv.filter((_, i) => !drop.has(i)) };
+  return {
+    config: typeof values.config === 'string' ? values.config : undefined,
+    rest: argv.filter((_, i) => !drop.has(i)),
+  };
 }

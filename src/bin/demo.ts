@@ -14,7 +14,11 @@ import { runSandbox } from './sandbox.js';
  * then stays up for you to try more (`--once` exits after that first round).
  */
 export async function runDemo(root: string, argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { once: { type: 'boolean' }, port: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args: argv,
+    options: { once: { type: 'boolean' }, port: { type: 'string' } },
+    strict: true,
+  });
   if ((await runSandbox(root, ['up'])) !== 0) return 1;
   const configPath = join(root, 'examples', 'sandbox.kdr.yaml');
   const config = loadConfig(configPath, process.env);
@@ -24,17 +28,33 @@ export async function runDemo(root: string, argv: string[]): Promise<number> {
   const port = Number(values.port ?? 3000);
   const emulator = await new SlackEmulator({ port: 3939, tokens: [botToken] }).start();
   emulator.configureApp(`http://127.0.0.1:${port}/slack/events`, signingSecret);
-  const rt = await startRuntime({ config, log, botToken, signingSecret, port, slackApiUrl: emulator.apiUrl, withBot: true, withWorker: true, prefix: 'kdr-demo' });
+  const rt = await startRuntime({
+    config,
+    log,
+    botToken,
+    signingSecret,
+    port,
+    slackApiUrl: emulator.apiUrl,
+    withBot: true,
+    withWorker: true,
+    prefix: 'kdr-demo',
+  });
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  say(`\nkdr bot on http://127.0.0.1:${port}/slack/events (HTTP mode), worker in-process, Slack emulator on ${emulator.url}`);
-  say('\nFirst round, a signed /kdr status through Slack\'s protocol:');
+  say(
+    `\nkdr bot on http://127.0.0.1:${port}/slack/events (HTTP mode), worker in-process, Slack emulator on ${emulator.url}`,
+  );
+  say("\nFirst round, a signed /kdr status through Slack's protocol:");
   await runEmulator(['slash', '--url', emulator.url, 'status']);
   say('\nTry it:');
-  say(`  node bin/kdr.js emulator slash "status"                           # /kdr status as Slack would send it`);
+  say(
+    `  node bin/kdr.js emulator slash "status"                           # /kdr status as Slack would send it`,
+  );
   say(`  node bin/kdr.js emulator slash "frobnicate"                       # usage, no job`);
   say(`  node bin/kdr.js status --config examples/sandbox.kdr.yaml [--json]  # the same from a terminal`);
   say(`  curl -s ${emulator.url}/_emulator/calls | head -c 2000             # what the bot sent to "Slack"`);
-  say('  node bin/kdr.js sandbox status | down                              # the sandbox stays up after Ctrl-C');
+  say(
+    '  node bin/kdr.js sandbox status | down                              # the sandbox stays up after Ctrl-C',
+  );
   if (!values.once) {
     say('\nCtrl-C stops the bot, worker and emulator.');
     await stopOnSignals(rt, log);

@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
-import { type SlackEnv, readSlackEnv } from '../config/slack-env.js';
+import { readSlackEnv, type SlackEnv } from '../config/slack-env.js';
 import { asKdrError } from '../core/errors.js';
 
 /** Config + Slack env for the long-running processes; prints the error and returns undefined when invalid. */
-export function loadProcessSettings(argv: string[]): { config: Config; slack: SlackEnv; flags: Record<string, unknown> } | undefined {
+export function loadProcessSettings(
+  argv: string[],
+): { config: Config; slack: SlackEnv; flags: Record<string, unknown> } | undefined {
   try {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'with-worker': { type: 'boolean' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, 'with-worker': { type: 'boolean' } },
+      strict: true,
+    });
     const config = loadConfig(resolveConfigPath(values.config, process.env), process.env);
     return { config, slack: readSlackEnv(process.env), flags: values };
   } catch (err) {

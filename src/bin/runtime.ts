@@ -32,13 +32,27 @@ export interface Runtime {
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const rt: Runtime = { stop: async () => undefined };
   if (o.withWorker) {
-    rt.worker = startCommandWorker({ config: o.config, log: o.log.child({ component: 'worker' }), poster: new SlackPoster(o.botToken, o.slackApiUrl), prefix: o.prefix });
+    rt.worker = startCommandWorker({
+      config: o.config,
+      log: o.log.child({ component: 'worker' }),
+      poster: new SlackPoster(o.botToken, o.slackApiUrl),
+      prefix: o.prefix,
+    });
     await rt.worker.waitUntilReady();
   }
   if (o.withBot) {
     rt.queue = new CommandQueue(o.config.redis.url, o.prefix);
     const queue = rt.queue;
-    rt.app = createSlackApp({ config: o.config, log: o.log.child({ component: 'bot' }), botToken: o.botToken, signingSecret: o.signingSecret, appToken: o.appToken, port: o.port, slackApiUrl: o.slackApiUrl, enqueue: (job) => queue.enqueue(job) });
+    rt.app = createSlackApp({
+      config: o.config,
+      log: o.log.child({ component: 'bot' }),
+      botToken: o.botToken,
+      signingSecret: o.signingSecret,
+      appToken: o.appToken,
+      port: o.port,
+      slackApiUrl: o.slackApiUrl,
+      enqueue: (job) => queue.enqueue(job),
+    });
     await rt.app.start();
   }
   rt.stop = async () => {

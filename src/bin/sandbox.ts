@@ -16,8 +16,12 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
         const r = await sandboxUp(layout, say);
         const s = sandboxStatus(layout);
         process.stdout.write(`${formatSandboxStatus(s)}\n`);
-        process.stdout.write(`ready in ${formatDuration(r.elapsedMs)} (started: ${r.started.join(', ') || 'nothing'}; already running: ${r.reused.join(', ') || 'nothing'})\n`);
-        process.stdout.write(`kdr config for it: examples/sandbox.kdr.yaml   e.g. kdr status --config examples/sandbox.kdr.yaml\n`);
+        process.stdout.write(
+          `ready in ${formatDuration(r.elapsedMs)} (started: ${r.started.join(', ') || 'nothing'}; already running: ${r.reused.join(', ') || 'nothing'})\n`,
+        );
+        process.stdout.write(
+          `kdr config for it: examples/sandbox.kdr.yaml   e.g. kdr status --config examples/sandbox.kdr.yaml\n`,
+        );
         return 0;
       }
       case 'down':
@@ -25,11 +29,15 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
         return 0;
       case 'status': {
         const s = sandboxStatus(layout);
-        process.stdout.write(argv.includes('--json') ? `${JSON.stringify(s, null, 2)}\n` : `${formatSandboxStatus(s)}\n`);
+        process.stdout.write(
+          argv.includes('--json') ? `${JSON.stringify(s, null, 2)}\n` : `${formatSandboxStatus(s)}\n`,
+        );
         return 0;
       }
       default:
-        process.stderr.write('usage: kdr sandbox up|down|status [--json]\n  KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane\n');
+        process.stderr.write(
+          'usage: kdr sandbox up|down|status [--json]\n  KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane\n',
+        );
         return 2;
     }
   } catch (err) {

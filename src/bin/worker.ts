@@ -7,7 +7,13 @@ export async function runWorker(argv: string[]): Promise<number> {
   const s = loadProcessSettings(argv);
   if (!s) return 2;
   const log = createLogger();
-  const rt = await startRuntime({ config: s.config, log, botToken: s.slack.SLACK_BOT_TOKEN, slackApiUrl: s.slack.SLACK_API_URL, withWorker: true });
+  const rt = await startRuntime({
+    config: s.config,
+    log,
+    botToken: s.slack.SLACK_BOT_TOKEN,
+    slackApiUrl: s.slack.SLACK_API_URL,
+    withWorker: true,
+  });
   log.info('kdr worker started');
   await stopOnSignals(rt, log);
   return 0;

@@ -4,7 +4,7 @@ import { KdrError } from '../core/errors.js';
 import { formatPath, substituteEnv } from './env-substitute.js';
 import { type Config, configSchema, crossCheck } from './schema.js';
 
-export type { Config, ClusterConfig, FlowConfig, SlackConfig } from './schema.js';
+export type { ClusterConfig, Config, FlowConfig, SlackConfig } from './schema.js';
 
 /** Config at --config FILE, else $KDR_CONFIG, else ./kdr.yaml. */
 export function resolveConfigPath(flag: string | undefined, env: Record<string, string | undefined>): string {
@@ -12,7 +12,11 @@ export function resolveConfigPath(flag: string | undefined, env: Record<string, 
 }
 
 /** Raw text in, valid config out. Throws KdrError('KDR_CONFIG') naming every bad field and what was expected. */
-export function parseConfig(text: string, env: Record<string, string | undefined>, origin = 'config'): Config {
+export function parseConfig(
+  text: string,
+  env: Record<string, string | undefined>,
+  origin = 'config',
+): Config {
   let raw: unknown;
   try {
     raw = parseYaml(text);
@@ -23,7 +27,10 @@ export function parseConfig(text: string, env: Record<string, string | undefined
   }
   const substituted = substituteEnv(raw ?? {}, env);
   const result = configSchema.safeParse(substituted);
-  const issues = [...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))), ...crossCheck(substituted)];
+  const issues = [
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))),
+    ...crossCheck(substituted),
+  ];
   if (!result.success || issues.length > 0) {
     const lines = issues.map((issue) => `  ${formatPath(issue.path)}: ${issue.message}`);
     throw new KdrError('KDR_CONFIG', `${origin} is invalid:\n${lines.join('\n')}`, {
@@ -43,6 +50,7 @@ export function loadConfig(path: string, env: Record<string, string | undefined>
 }
 
 function describeIssue(issue: { code: string; message: string; keys?: string[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys' && issue.keys)
+    return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
   return issue.message;
 }

@@ -3,7 +3,9 @@ import { parseDuration } from '../core/duration.js';
 
 const duration = z
   .string()
-  .refine((s) => parseDuration(s) !== undefined, { message: 'expected a duration such as "60s", "15m" or "2h"' })
+  .refine((s) => parseDuration(s) !== undefined, {
+    message: 'expected a duration such as "60s", "15m" or "2h"',
+  })
   .transform((s) => parseDuration(s)!);
 
 const regex = z.string().refine(
@@ -31,14 +33,19 @@ export const saslSchema = z.strictObject({
 export const clusterSchema = z.strictObject({
   bootstrap: z.array(hostPort).min(1, 'expected at least one "host:port"'),
   sasl: saslSchema.optional(),
-  ssl: z.union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean().default(true) })]).default(false),
+  ssl: z
+    .union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean().default(true) })])
+    .default(false),
   connect: z.strictObject({ url: httpUrl }).optional(),
   schemaRegistry: z
     .strictObject({ url: httpUrl, username: z.string().optional(), password: z.string().optional() })
     .optional(),
   /** Short by default: during a disaster an unreachable cluster is the normal case. */
   timeouts: z
-    .strictObject({ connectMs: z.number().int().positive().default(3000), requestMs: z.number().int().positive().default(5000) })
+    .strictObject({
+      connectMs: z.number().int().positive().default(3000),
+      requestMs: z.number().int().positive().default(5000),
+    })
     .default({ connectMs: 3000, requestMs: 5000 }),
 });
 
@@ -64,7 +71,10 @@ export const flowSchema = z.strictObject({
   source: name,
   target: name,
   replicationPolicy: z
-    .strictObject({ type: z.enum(['default', 'identity']).default('default'), separator: z.string().min(1).default('.') })
+    .strictObject({
+      type: z.enum(['default', 'identity']).default('default'),
+      separator: z.string().min(1).default('.'),
+    })
     .default({ type: 'default', separator: '.' }),
   topics: regex.default('.*'),
   groups: regex.default('.*'),
@@ -87,14 +97,16 @@ export const slackSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-    clusters: z.record(name, clusterSchema).refine((c) => Object.keys(c).length > 0, 'expected at least one cluster'),
-    flows: z.array(flowSchema).default([]),
-    slack: slackSchema.optional(),
-    redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL') }).default({
-      url: 'redis://127.0.0.1:6379',
-    }),
-    hooks: z.record(z.string(), hookSchema).default({}),
-    dataDir: z.string().default('.kdr'),
+  clusters: z
+    .record(name, clusterSchema)
+    .refine((c) => Object.keys(c).length > 0, 'expected at least one cluster'),
+  flows: z.array(flowSchema).default([]),
+  slack: slackSchema.optional(),
+  redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL') }).default({
+    url: 'redis://127.0.0.1:6379',
+  }),
+  hooks: z.record(z.string(), hookSchema).default({}),
+  dataDir: z.string().default('.kdr'),
 });
 
 /** Cross-field rules, checked on the raw tree so they are reported even when other fields are also wrong. */
@@ -102,23 +114,37 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
   const issues: Array<{ path: Array<string | number>; message: string }> = [];
   const cfg = (raw ?? {}) as { clusters?: Record<string, { connect?: unknown }>; flows?: unknown };
   const clusters = cfg.clusters && typeof cfg.clusters === 'object' ? Object.keys(cfg.clusters) : [];
-  const flows = Array.isArray(cfg.flows) ? (cfg.flows as Array<Record<string, any>>) : [];
+  const flows = Array.isArray(cfg.flows) ? (cfg.flows as Array<Record<string, unknown>>) : [];
   const seen = new Set<string>();
   flows.forEach((flow, i) => {
     if (!flow || typeof flow !== 'object') return;
     for (const side of ['source', 'target'] as const) {
       if (typeof flow[side] === 'string' && !clusters.includes(flow[side])) {
-        issues.push({ path: ['flows', i, side], message: `expected one of the clusters (${clusters.join(', ') || 'none defined'}), got "${flow[side]}"` });
+        issues.push({
+          path: ['flows', i, side],
+          message: `expected one of the clusters (${clusters.join(', ') || 'none defined'}), got "${flow[side]}"`,
+        });
       }
     }
-    if (flow.source !== undefined && flow.source === flow.target) issues.push({ path: ['flows', i, 'target'], message: 'expected a cluster other than the source' });
+    if (flow.source !== undefined && flow.source === flow.target)
+      issues.push({ path: ['flows', i, 'target'], message: 'expected a cluster other than the source' });
     if (typeof flow.name === 'string') {
-      if (seen.has(flow.name)) issues.push({ path: ['flows', i, 'name'], message: `flow name "${flow.name}" is used twice` });
+      if (seen.has(flow.name))
+        issues.push({ path: ['flows', i, 'name'], message: `flow name "${flow.name}" is used twice` });
       seen.add(flow.name);
     }
     const mm2 = flow.mm2 as Record<string, unknown> | undefined;
-    if (mm2?.mode === 'connect' && !mm2.url && typeof flow.target === 'string' && clusters.includes(flow.target) && !cfg.clusters?.[flow.target]?.connect) {
-      issues.push({ path: ['flows', i, 'mm2', 'url'], message: `expected the Connect REST URL here or as clusters.${flow.target}.connect.url` });
+    if (
+      mm2?.mode === 'connect' &&
+      !mm2.url &&
+      typeof flow.target === 'string' &&
+      clusters.includes(flow.target) &&
+      !cfg.clusters?.[flow.target]?.connect
+    ) {
+      issues.push({
+        path: ['flows', i, 'mm2', 'url'],
+        message: `expected the Connect REST URL here or as clusters.${flow.target}.connect.url`,
+      });
     }
   });
   return issues;

@@ -48,4 +48,14 @@ export type AnyCommand = CommandSpec<any, any>;
 export type Outcome =
   | { kind: 'ok'; command: string; data: unknown; text: string; blocks: Block[]; summary: string }
   | { kind: 'usage'; command?: string; error?: string; text: string; blocks: Block[]; summary: string }
-  | { kind: 'error'; command: string; code: string; message: string; hint: string; retriable: boolean; text: string; blocks: Block[]; summary: string };
+  | {
+      kind: 'error';
+      command: string;
+      code: string;
+      message: string;
+      hint: string;
+      retriable: boolean;
+      text: string;
+      blocks: Block[];
+      summary: string;
+    };

@@ -5,7 +5,9 @@ import type { AnyCommand, Block, CommandContext, Outcome } from './command.js';
 import { asKdrError } from './errors.js';
 import { usageText } from './usage.js';
 
-export type Parsed = { ok: true; command: AnyCommand; args: unknown; json: boolean } | { ok: false; outcome: Outcome };
+export type Parsed =
+  | { ok: true; command: AnyCommand; args: unknown; json: boolean }
+  | { ok: false; outcome: Outcome };
 
 /** Pure and fast (no I/O): the bot uses it to answer bad input at once, before any job is enqueued. */
 export function parseCommandLine(text: string): Parsed {
@@ -23,18 +25,45 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Outco
   const parsed = parseCommandLine(text);
   if (!parsed.ok) return parsed.outcome;
   const { command, args } = parsed;
-  const log = ctx.log.child({ command: command.name, requestId: randomUUID(), transport: ctx.caller.transport, user: ctx.caller.userId });
+  const log = ctx.log.child({
+    command: command.name,
+    requestId: randomUUID(),
+    transport: ctx.caller.transport,
+    user: ctx.caller.userId,
+  });
   const started = Date.now();
   try {
     const data = await command.run({ ...ctx, log }, args);
     log.info({ ms: Date.now() - started }, 'command done');
-    return { kind: 'ok', command: command.name, data, text: command.view.text(data), blocks: command.view.blocks(data), summary: command.view.summary(data) };
+    return {
+      kind: 'ok',
+      command: command.name,
+      data,
+      text: command.view.text(data),
+      blocks: command.view.blocks(data),
+      summary: command.view.summary(data),
+    };
   } catch (err) {
     const e = asKdrError(err);
     log.warn({ code: e.code, err: e.message, ms: Date.now() - started }, 'command failed');
     const text = `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
-    const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: *${command.name} failed* (${e.code})\n${text}` } }];
-    return { kind: 'error', command: command.name, code: e.code, message: e.message, hint: e.hint, retriable: e.retriable, text, blocks, summary: `kdr ${command.name} failed: ${e.message}` };
+    const blocks: Block[] = [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `:warning: *${command.name} failed* (${e.code})\n${text}` },
+      },
+    ];
+    return {
+      kind: 'error',
+      command: command.name,
+      code: e.code,
+      message: e.message,
+      hint: e.hint,
+      retriable: e.retriable,
+      text,
+      blocks,
+      summary: `kdr ${command.name} failed: ${e.message}`,
+    };
   }
 }
 
@@ -45,7 +74,12 @@ function usage(command: string | undefined, error: string | undefined, text: str
     ...(command ? { command } : {}),
     ...(error ? { error } : {}),
     text: full,
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${error ? `:x: ${error}\n` : ''}\`\`\`${text}\`\`\`` } }],
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `${error ? `:x: ${error}\n` : ''}\`\`\`${text}\`\`\`` },
+      },
+    ],
     summary: error ?? 'kdr usage',
   };
 }

@@ -7,7 +7,11 @@ export class KdrError extends Error {
   readonly hint: string;
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, opts: { hint?: string; retriable?: boolean; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { hint?: string; retriable?: boolean; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'KdrError';
     this.code = code;
@@ -20,7 +24,10 @@ export class KdrError extends Error {
 export function asKdrError(err: unknown, code = 'KDR_INTERNAL'): KdrError {
   if (err instanceof KdrError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new KdrError(code, message, { cause: err, hint: 'This is unexpected; check the kdr logs for details.' });
+  return new KdrError(code, message, {
+    cause: err,
+    hint: 'This is unexpected; check the kdr logs for details.',
+  });
 }
 
 /** Usage errors (bad flags, unknown sub-command) exit with code 2 in the CLI. */

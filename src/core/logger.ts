@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 /** Paths redacted from every log line, wherever they appear in the logged object. */
 export const REDACT_PATHS = [

@@ -5,7 +5,10 @@ export async function withTimeout<T>(what: string, ms: number, work: Promise<T>,
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new KdrError('KDR_TIMEOUT', `${what} did not answer within ${ms} ms`, { hint, retriable: true })),
+      () =>
+        reject(
+          new KdrError('KDR_TIMEOUT', `${what} did not answer within ${ms} ms`, { hint, retriable: true }),
+        ),
       ms,
     );
   });

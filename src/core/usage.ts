@@ -4,7 +4,13 @@ import { COMMANDS } from '../../commands/index.js';
 export function usageText(sub?: string): string {
   const one = sub ? COMMANDS.find((c) => c.name === sub) : undefined;
   if (one) {
-    return [`kdr ${one.usage}`, `  ${one.summary}${one.mutates ? ' (changes things: plan, approval, then execution)' : ''}`, '', 'Examples:', ...one.examples.map((e) => `  /kdr ${e}`)].join('\n');
+    return [
+      `kdr ${one.usage}`,
+      `  ${one.summary}${one.mutates ? ' (changes things: plan, approval, then execution)' : ''}`,
+      '',
+      'Examples:',
+      ...one.examples.map((e) => `  /kdr ${e}`),
+    ].join('\n');
   }
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [

@@ -27,7 +27,15 @@ function checkContent(args: Args): { error: Answer } | { text: string; blocks: u
     const v = findViolations(blocks);
     if (v.length) {
       const error = v.some((x) => x.error === 'invalid_blocks') ? 'invalid_blocks' : 'msg_blocks_too_long';
-      return { error: { ok: false, error, errors: v.map((x) => `${x.detail} [json-pointer:/${x.path.replace(/\[(\d+)\]/g, '/$1').replace(/\./g, '/')}]`) } };
+      return {
+        error: {
+          ok: false,
+          error,
+          errors: v.map(
+            (x) => `${x.detail} [json-pointer:/${x.path.replace(/\[(\d+)\]/g, '/$1').replace(/\./g, '/')}]`,
+          ),
+        },
+      };
     }
   }
   return { text: text.slice(0, 40_000), blocks: blocks ?? [] };
@@ -37,7 +45,16 @@ const needChannel = (args: Args): Answer | undefined =>
   typeof args.channel === 'string' && args.channel ? undefined : { ok: false, error: 'channel_not_found' };
 
 export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
-  'auth.test': () => ({ ok: true, url: EMULATOR_TEAM.url, team: EMULATOR_TEAM.name, user: 'kdr', team_id: EMULATOR_TEAM.id, user_id: EMULATOR_BOT.userId, bot_id: EMULATOR_BOT.botId, is_enterprise_install: false }),
+  'auth.test': () => ({
+    ok: true,
+    url: EMULATOR_TEAM.url,
+    team: EMULATOR_TEAM.name,
+    user: 'kdr',
+    team_id: EMULATOR_TEAM.id,
+    user_id: EMULATOR_BOT.userId,
+    bot_id: EMULATOR_BOT.botId,
+    is_enterprise_install: false,
+  }),
 
   'chat.postMessage': (s, a) => {
     const bad = needChannel(a);
@@ -48,7 +65,19 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
     s.notePost(channel);
     const msg = { channel, ts: s.nextTs(), text: c.text, blocks: c.blocks, user: EMULATOR_BOT.userId };
     s.messages.push(msg);
-    return { ok: true, channel, ts: msg.ts, message: { type: 'message', user: msg.user, bot_id: EMULATOR_BOT.botId, text: msg.text, blocks: msg.blocks, ts: msg.ts } };
+    return {
+      ok: true,
+      channel,
+      ts: msg.ts,
+      message: {
+        type: 'message',
+        user: msg.user,
+        bot_id: EMULATOR_BOT.botId,
+        text: msg.text,
+        blocks: msg.blocks,
+        ts: msg.ts,
+      },
+    };
   },
 
   'chat.update': (s, a) => {
@@ -61,7 +90,13 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
     msg.text = c.text;
     msg.blocks = c.blocks;
     msg.edited = Date.now();
-    return { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text, message: { text: msg.text, blocks: msg.blocks } };
+    return {
+      ok: true,
+      channel: msg.channel,
+      ts: msg.ts,
+      text: msg.text,
+      message: { text: msg.text, blocks: msg.blocks },
+    };
   },
 
   'chat.postEphemeral': (s, a) => {
@@ -71,7 +106,14 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
     const c = checkContent(a);
     if ('error' in c) return c.error;
     const ts = s.nextTs();
-    s.messages.push({ channel: String(a.channel), ts, text: c.text, blocks: c.blocks, user: EMULATOR_BOT.userId, ephemeralTo: a.user });
+    s.messages.push({
+      channel: String(a.channel),
+      ts,
+      text: c.text,
+      blocks: c.blocks,
+      user: EMULATOR_BOT.userId,
+      ephemeralTo: a.user,
+    });
     return { ok: true, message_ts: ts };
   },
 };

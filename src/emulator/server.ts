@@ -34,7 +34,9 @@ export class SlackEmulator {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => send(res, 500, { ok: false, error: 'internal_error', detail: String(err) }));
+      this.handle(req, res).catch((err) =>
+        send(res, 500, { ok: false, error: 'internal_error', detail: String(err) }),
+      );
     });
     await new Promise<void>((r) => this.server!.listen(this.opts.port ?? 0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -54,14 +56,18 @@ export class SlackEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const raw = await readBody(req);
-    if (url.pathname.startsWith('/api/') && req.method === 'POST') return this.api(url.pathname.slice(5), req, raw, res);
-    if (url.pathname.startsWith('/response/') && req.method === 'POST') return this.responseUrl(url.pathname.slice(10), raw, res);
+    if (url.pathname.startsWith('/api/') && req.method === 'POST')
+      return this.api(url.pathname.slice(5), req, raw, res);
+    if (url.pathname.startsWith('/response/') && req.method === 'POST')
+      return this.responseUrl(url.pathname.slice(10), raw, res);
     return this.control(url, req.method ?? 'GET', raw, res);
   }
 
   private async api(method: string, req: IncomingMessage, raw: string, res: ServerResponse): Promise<void> {
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
-    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || (typeof args.token === 'string' ? args.token : '');
+    const token =
+      (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') ||
+      (typeof args.token === 'string' ? args.token : '');
     const fault = this.state.takeFault(method);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     let status = 200;
@@ -82,7 +88,13 @@ export class SlackEmulator {
       answer = impl ? impl(this.state, args) : { ok: false, error: 'unknown_method' };
     }
     const { token: _drop, ...recordedArgs } = args;
-    this.state.calls.push({ seq: ++this.state.seq, at: Date.now(), method, args: recordedArgs, response: answer });
+    this.state.calls.push({
+      seq: ++this.state.seq,
+      at: Date.now(),
+      method,
+      args: recordedArgs,
+      response: answer,
+    });
     send(res, status, answer, headers);
   }
 
@@ -96,8 +108,8 @@ export class SlackEmulator {
     }
     uses.push({ at: Date.now(), body });
     this.state.responseUrlUses.set(id, uses);
-    if (uses.length > RESPONSE_URL_MAX_USES) return send(res, 404, { ok: false, error: 'used_url' });
-    send(res, 200, { ok: true });
+    if (uses.length > RESPONSE_URL_MAX_USES) send(res, 404, { ok: false, error: 'used_url' });
+    else send(res, 200, { ok: true });
   }
 
   private async control(url: URL, method: string, raw: string, res: ServerResponse): Promise<void> {
@@ -105,11 +117,19 @@ export class SlackEmulator {
     switch (`${method} ${url.pathname}`) {
       case 'GET /_emulator/calls': {
         const m = url.searchParams.get('method');
-        return send(res, 200, s.calls.filter((c) => !m || c.method === m));
+        return send(
+          res,
+          200,
+          s.calls.filter((c) => !m || c.method === m),
+        );
       }
       case 'GET /_emulator/messages': {
         const ch = url.searchParams.get('channel');
-        return send(res, 200, s.messages.filter((x) => !ch || x.channel === ch));
+        return send(
+          res,
+          200,
+          s.messages.filter((x) => !ch || x.channel === ch),
+        );
       }
       case 'GET /_emulator/pace':
         return send(res, 200, s.paceViolations);
@@ -120,9 +140,21 @@ export class SlackEmulator {
         s.faults.push(JSON.parse(raw) as Fault);
         return send(res, 200, { ok: true });
       case 'POST /_emulator/slash': {
-        if (!this.opts.appUrl || !this.opts.signingSecret) return send(res, 409, { ok: false, error: 'no app configured' });
-        const { text, user, channel } = JSON.parse(raw || '{}') as { text?: string; user?: string; channel?: string };
-        const r = await sendSlashCommand({ appUrl: this.opts.appUrl, signingSecret: this.opts.signingSecret, text: text ?? '', userId: user, channelId: channel, responseUrlBase: `${this.url}/response` });
+        if (!this.opts.appUrl || !this.opts.signingSecret)
+          return send(res, 409, { ok: false, error: 'no app configured' });
+        const { text, user, channel } = JSON.parse(raw || '{}') as {
+          text?: string;
+          user?: string;
+          channel?: string;
+        };
+        const r = await sendSlashCommand({
+          appUrl: this.opts.appUrl,
+          signingSecret: this.opts.signingSecret,
+          text: text ?? '',
+          userId: user,
+          channelId: channel,
+          responseUrlBase: `${this.url}/response`,
+        });
         return send(res, 200, r);
       }
       default:
@@ -132,7 +164,8 @@ export class SlackEmulator {
 }
 
 function parseArgs(contentType: string, raw: string): Record<string, unknown> {
-  if (contentType.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  if (contentType.includes('application/json'))
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   return Object.fromEntries(new URLSearchParams(raw));
 }
 
@@ -145,7 +178,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
 }

@@ -36,9 +36,14 @@ export function slashCommandBody(o: SlashOptions): { body: string; responseId: s
 }
 
 /** Sends a correctly signed slash command to the app, as Slack does. */
-export async function sendSlashCommand(o: SlashOptions): Promise<{ status: number; body: string; ms: number; responseId: string }> {
+export async function sendSlashCommand(
+  o: SlashOptions,
+): Promise<{ status: number; body: string; ms: number; responseId: string }> {
   const { body, responseId } = slashCommandBody(o);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...signedHeaders(o.signingSecret, body, o.timestamp) };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...signedHeaders(o.signingSecret, body, o.timestamp),
+  };
   if (o.signatureOverride) headers['x-slack-signature'] = o.signatureOverride;
   const t0 = Date.now();
   const res = await fetch(o.appUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });

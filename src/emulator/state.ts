@@ -48,7 +48,8 @@ export class EmulatorState {
   notePost(channel: string): void {
     const now = Date.now();
     const last = this.lastPostAt.get(channel);
-    if (last !== undefined && now - last < 1000) this.paceViolations.push({ channel, gapMs: now - last, at: now });
+    if (last !== undefined && now - last < 1000)
+      this.paceViolations.push({ channel, gapMs: now - last, at: now });
     this.lastPostAt.set(channel, now);
   }
 

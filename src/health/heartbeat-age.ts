@@ -28,7 +28,13 @@ export async function readHeartbeatAge(
   const reader = new PartitionReader(flow.target, target, log);
   try {
     if (!(await reader.topicExists(topic))) {
-      return { topic, newestAt: null, ageMs: null, malformed: 0, error: `${topic} does not exist on ${flow.target}: no heartbeat has been replicated yet` };
+      return {
+        topic,
+        newestAt: null,
+        ageMs: null,
+        malformed: 0,
+        error: `${topic} does not exist on ${flow.target}: no heartbeat has been replicated yet`,
+      };
     }
     let newestAt: number | null = null;
     let malformed = 0;

@@ -3,7 +3,7 @@ import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { probeCluster } from '../kafka/probe.js';
 import type { ClusterSnapshot } from '../kafka/types.js';
-import { ConnectRest, type ConnectorState } from '../mm2/connect-rest.js';
+import { type ConnectorState, ConnectRest } from '../mm2/connect-rest.js';
 import { readHeartbeatAge } from './heartbeat-age.js';
 
 export interface FlowStatus {
@@ -14,7 +14,13 @@ export interface FlowStatus {
   heartbeatTopic: string;
   heartbeatAgeMs: number | null;
   heartbeatAt: string | null;
-  connectors: Array<{ name: string; role: string; state: string; tasks: ConnectorState['tasks']; error?: string }>;
+  connectors: Array<{
+    name: string;
+    role: string;
+    state: string;
+    tasks: ConnectorState['tasks'];
+    error?: string;
+  }>;
   problems: string[];
 }
 
@@ -34,9 +40,16 @@ export function findFlow(config: Config, name: string): FlowConfig {
 }
 
 /** Cluster and replication health. Every probe runs in parallel with a short timeout; nothing here throws for bad news. */
-export async function gatherStatus(config: Config, flowName: string | undefined, log: Logger, now = () => Date.now()): Promise<StatusReport> {
+export async function gatherStatus(
+  config: Config,
+  flowName: string | undefined,
+  log: Logger,
+  now = () => Date.now(),
+): Promise<StatusReport> {
   const flows = flowName ? [findFlow(config, flowName)] : config.flows;
-  const clusterNames = flowName ? [...new Set(flows.flatMap((f) => [f.source, f.target]))] : Object.keys(config.clusters);
+  const clusterNames = flowName
+    ? [...new Set(flows.flatMap((f) => [f.source, f.target]))]
+    : Object.keys(config.clusters);
   const clusters = await Promise.all(clusterNames.map((n) => probeCluster(n, config.clusters[n]!, log)));
   const reachable = new Map(clusters.map((c) => [c.name, c]));
   const flowStatuses = await Promise.all(flows.map((f) => flowStatus(config, f, reachable, log, now)));
@@ -55,14 +68,22 @@ async function flowStatus(
     connectorStates(config, flow),
     target?.reachable
       ? readHeartbeatAge(flow, config.clusters[flow.target]!, now, log)
-      : Promise.resolve({ topic: '', newestAt: null, ageMs: null, malformed: 0, error: `target ${flow.target} is unreachable` }),
+      : Promise.resolve({
+          topic: '',
+          newestAt: null,
+          ageMs: null,
+          malformed: 0,
+          error: `target ${flow.target} is unreachable`,
+        }),
   ]);
   const problems: string[] = [];
   if (hb.error) problems.push(hb.error);
   for (const c of connectors) {
     if (c.error) problems.push(c.error);
     else if (c.state !== 'RUNNING') problems.push(`${c.role} connector ${c.name} is ${c.state}`);
-    for (const t of c.tasks) if (t.state !== 'RUNNING') problems.push(`${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${t.trace}` : ''}`);
+    for (const t of c.tasks)
+      if (t.state !== 'RUNNING')
+        problems.push(`${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${t.trace}` : ''}`);
   }
   return {
     problems: [...new Set(problems)],
@@ -81,7 +102,9 @@ async function connectorStates(config: Config, flow: FlowConfig): Promise<FlowSt
   if (flow.mm2.mode !== 'connect') return [];
   const url = flow.mm2.url ?? config.clusters[flow.target]!.connect!.url;
   const rest = new ConnectRest(url, config.clusters[flow.target]!.timeouts.connectMs);
-  const roles = Object.entries(flow.mm2.connectors).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const roles = Object.entries(flow.mm2.connectors).filter(
+    (e): e is [string, string] => typeof e[1] === 'string',
+  );
   return Promise.all(
     roles.map(async ([role, name]) => {
       try {

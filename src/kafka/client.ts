@@ -11,7 +11,12 @@ export function createKafkaClient(name: string, cfg: ClusterConfig, log?: Logger
   return new Kafka({
     clientId: `kdr-${name}`,
     brokers: cfg.bootstrap,
-    ssl: cfg.ssl === false ? undefined : cfg.ssl === true ? true : { rejectUnauthorized: cfg.ssl.rejectUnauthorized },
+    ssl:
+      cfg.ssl === false
+        ? undefined
+        : cfg.ssl === true
+          ? true
+          : { rejectUnauthorized: cfg.ssl.rejectUnauthorized },
     sasl: cfg.sasl
       ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as never)
       : undefined,

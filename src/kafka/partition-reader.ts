@@ -23,7 +23,10 @@ export class PartitionReader {
   }
 
   private deadline(what: string) {
-    return { what: `${what} on cluster ${this.clusterName}`, ms: this.cfg.timeouts.connectMs + this.cfg.timeouts.requestMs };
+    return {
+      what: `${what} on cluster ${this.clusterName}`,
+      ms: this.cfg.timeouts.connectMs + this.cfg.timeouts.requestMs,
+    };
   }
 
   async topicExists(topic: string): Promise<boolean> {
@@ -49,7 +52,11 @@ export class PartitionReader {
       let next = end.high - BigInt(count) > end.low ? end.high - BigInt(count) : end.low;
       while (next < end.high) {
         const d = this.deadline(`fetching ${topic}-${end.partition}`);
-        const { messages } = await withTimeout(d.what, d.ms, fetchOnce(cluster, topic, end.partition, next, FETCH_BYTES));
+        const { messages } = await withTimeout(
+          d.what,
+          d.ms,
+          fetchOnce(cluster, topic, end.partition, next, FETCH_BYTES),
+        );
         if (messages.length === 0) break; // only aborted/control records left below the high watermark
         for (const m of messages) {
           const offset = BigInt(m.offset);
@@ -76,6 +83,17 @@ export class PartitionReader {
   }
 }
 
-function toTailRecord(topic: string, partition: number, m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null }): TailRecord {
-  return { topic, partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp), key: m.key ?? null, value: m.value ?? null };
+function toTailRecord(
+  topic: string,
+  partition: number,
+  m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null },
+): TailRecord {
+  return {
+    topic,
+    partition,
+    offset: BigInt(m.offset),
+    timestamp: Number(m.timestamp),
+    key: m.key ?? null,
+    value: m.value ?? null,
+  };
 }

@@ -15,7 +15,11 @@ export async function probeCluster(name: string, cfg: ClusterConfig, log?: Logge
   const admin = createKafkaClient(name, cfg, log).admin();
   const deadline = cfg.timeouts.connectMs + 1000;
   try {
-    const snap = await withTimeout(`cluster ${name} (${cfg.bootstrap.join(', ')})`, deadline, readSnapshot(admin));
+    const snap = await withTimeout(
+      `cluster ${name} (${cfg.bootstrap.join(', ')})`,
+      deadline,
+      readSnapshot(admin),
+    );
     return { name, reachable: true, ...snap, elapsedMs: Date.now() - started };
   } catch (err) {
     const e = asKdrError(err, 'KDR_CLUSTER_UNREACHABLE');

@@ -29,7 +29,10 @@ interface RawBroker {
     maxWaitTime: number;
     minBytes: number;
     maxBytes: number;
-    topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }>;
+    topics: Array<{
+      topic: string;
+      partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }>;
+    }>;
   }): Promise<{ responses: Array<{ topicName: string; partitions: RawPartitionResponse[] }> }>;
 }
 
@@ -43,8 +46,11 @@ export interface RawCluster {
 }
 
 export function createRawCluster(client: KafkaClient): RawCluster {
-  const sym = Object.getOwnPropertySymbols(client).find((s) => s.description === 'private:Kafka:createCluster');
-  if (!sym) throw new Error('kafkajs internals changed: createCluster not found (kdr requires kafkajs 2.2.4)');
+  const sym = Object.getOwnPropertySymbols(client).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
+  if (!sym)
+    throw new Error('kafkajs internals changed: createCluster not found (kdr requires kafkajs 2.2.4)');
   const create = (client as unknown as Record<symbol, (o: object) => RawCluster>)[sym]!;
   return create({ allowAutoTopicCreation: false, metadataMaxAge: 30_000 });
 }
@@ -67,8 +73,14 @@ export async function fetchOnce(
     maxBytes,
     topics: [{ topic, partitions: [{ partition, fetchOffset: offset.toString(), maxBytes }] }],
   });
-  const part = res.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+  const part = res.responses
+    .find((r) => r.topicName === topic)
+    ?.partitions.find((p) => p.partition === partition);
   if (!part) return { high: offset, messages: [] };
-  if (part.errorCode !== 0) throw new Error(`fetch ${topic}-${partition} failed with Kafka error code ${part.errorCode}`);
-  return { high: BigInt(part.highWatermark), messages: part.messages.filter((m) => BigInt(m.offset) >= offset) };
+  if (part.errorCode !== 0)
+    throw new Error(`fetch ${topic}-${partition} failed with Kafka error code ${part.errorCode}`);
+  return {
+    high: BigInt(part.highWatermark),
+    messages: part.messages.filter((m) => BigInt(m.offset) >= offset),
+  };
 }

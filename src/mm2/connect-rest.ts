@@ -25,12 +25,17 @@ export class ConnectRest {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : causeText(err);
-      throw new KdrError('KDR_CONNECT_UNREACHABLE', `Kafka Connect at ${this.baseUrl} is unreachable: ${why}`, {
-        hint: 'check that the Connect worker runs and that kdr can reach its REST port',
-        retriable: true,
-        cause: err,
-      });
+      const why =
+        (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : causeText(err);
+      throw new KdrError(
+        'KDR_CONNECT_UNREACHABLE',
+        `Kafka Connect at ${this.baseUrl} is unreachable: ${why}`,
+        {
+          hint: 'check that the Connect worker runs and that kdr can reach its REST port',
+          retriable: true,
+          cause: err,
+        },
+      );
     }
     const text = await res.text();
     let parsed: unknown = text;
@@ -48,30 +53,57 @@ export class ConnectRest {
       tasks: Array<{ id: number; state: string; trace?: string }>;
       message?: string;
     }>('GET', `/connectors/${encodeURIComponent(name)}/status`);
-    if (status === 404) return { name, state: 'MISSING', tasks: [], error: `connector ${name} does not exist on ${this.baseUrl}` };
-    if (status !== 200) return { name, state: 'UNKNOWN', tasks: [], error: `Connect answered ${status}: ${body?.message ?? ''}` };
+    if (status === 404)
+      return {
+        name,
+        state: 'MISSING',
+        tasks: [],
+        error: `connector ${name} does not exist on ${this.baseUrl}`,
+      };
+    if (status !== 200)
+      return {
+        name,
+        state: 'UNKNOWN',
+        tasks: [],
+        error: `Connect answered ${status}: ${body?.message ?? ''}`,
+      };
     return {
       name,
       state: body.connector.state,
-      tasks: body.tasks.map((t) => ({ id: t.id, state: t.state, ...(t.trace ? { trace: firstLine(t.trace) } : {}) })),
+      tasks: body.tasks.map((t) => ({
+        id: t.id,
+        state: t.state,
+        ...(t.trace ? { trace: firstLine(t.trace) } : {}),
+      })),
     };
   }
 
   /** Creates or updates a connector (idempotent PUT). */
   async putConnectorConfig(name: string, config: Record<string, string>): Promise<number> {
-    const { status, body } = await this.request<{ message?: string }>('PUT', `/connectors/${encodeURIComponent(name)}/config`, config);
+    const { status, body } = await this.request<{ message?: string }>(
+      'PUT',
+      `/connectors/${encodeURIComponent(name)}/config`,
+      config,
+    );
     if (status >= 400) {
-      throw new KdrError('KDR_CONNECT_REJECTED', `Connect rejected connector ${name}: ${status} ${body?.message ?? ''}`, {
-        hint: 'check the connector configuration',
-        retriable: status === 409 || status >= 500,
-      });
+      throw new KdrError(
+        'KDR_CONNECT_REJECTED',
+        `Connect rejected connector ${name}: ${status} ${body?.message ?? ''}`,
+        {
+          hint: 'check the connector configuration',
+          retriable: status === 409 || status >= 500,
+        },
+      );
     }
     return status;
   }
 
   async listConnectors(): Promise<string[]> {
     const { status, body } = await this.request<string[]>('GET', '/connectors');
-    if (status !== 200) throw new KdrError('KDR_CONNECT_NOT_READY', `Connect answered ${status} to GET /connectors`, { retriable: true });
+    if (status !== 200)
+      throw new KdrError('KDR_CONNECT_NOT_READY', `Connect answered ${status} to GET /connectors`, {
+        retriable: true,
+      });
     return body;
   }
 }

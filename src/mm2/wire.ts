@@ -35,7 +35,9 @@ export class WireReader {
 
   private need(n: number): void {
     if (this.pos + n > this.buf.length) {
-      throw new Error(`record too short: needed ${n} bytes at byte ${this.pos}, have ${this.buf.length - this.pos}`);
+      throw new Error(
+        `record too short: needed ${n} bytes at byte ${this.pos}, have ${this.buf.length - this.pos}`,
+      );
     }
   }
 }

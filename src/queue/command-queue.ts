@@ -19,7 +19,16 @@ export class CommandQueue {
   async enqueue(job: CommandJob): Promise<void> {
     const data = commandJobSchema.parse(job);
     try {
-      await withTimeout('Redis (job queue)', 1500, this.queue.add('command', data, { jobId: data.requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 }));
+      await withTimeout(
+        'Redis (job queue)',
+        1500,
+        this.queue.add('command', data, {
+          jobId: data.requestId,
+          attempts: 1,
+          removeOnComplete: 1000,
+          removeOnFail: 1000,
+        }),
+      );
     } catch (err) {
       throw new KdrError('KDR_QUEUE_UNAVAILABLE', `could not queue the command: ${(err as Error).message}`, {
         hint: 'the job queue (Redis) is unreachable; the terminal `kdr` works without it',

@@ -21,7 +21,8 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {
       const parsed = commandJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
       const data = parsed.data;
       const log = opts.log.child({ job: job.id, requestId: data.requestId, user: data.userId });
       const outcome = await dispatch(data.text, {
@@ -31,7 +32,13 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
       });
       const posted = await opts.poster.postMessage(data.channelId, {
         text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,
-        blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<@${data.userId}> ran \`/kdr ${data.text}\`` }] }, ...outcome.blocks],
+        blocks: [
+          {
+            type: 'context',
+            elements: [{ type: 'mrkdwn', text: `<@${data.userId}> ran \`/kdr ${data.text}\`` }],
+          },
+          ...outcome.blocks,
+        ],
       });
       return { kind: outcome.kind, summary: outcome.summary, postedTs: posted.ts, channel: posted.channel };
     },

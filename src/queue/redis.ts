@@ -5,7 +5,12 @@ import { Redis } from 'ioredis';
  * workers wait for Redis forever (BullMQ requires maxRetriesPerRequest: null for blocking connections).
  */
 export function redisForProducer(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 1500, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 1500,
+    lazyConnect: false,
+  });
 }
 
 export function redisForWorker(url: string): Redis {

@@ -6,7 +6,16 @@ import { table } from './table.js';
 
 function clusterRow(c: ClusterSnapshot): string[] {
   if (!c.reachable) return [c.name, 'NO', '-', '-', '-', '-', '-', '-'];
-  return [c.name, 'yes', String(c.brokers), String(c.controller ?? '-'), String(c.topics), String(c.partitions), String(c.underReplicated), String(c.offline)];
+  return [
+    c.name,
+    'yes',
+    String(c.brokers),
+    String(c.controller ?? '-'),
+    String(c.topics),
+    String(c.partitions),
+    String(c.underReplicated),
+    String(c.offline),
+  ];
 }
 
 function age(f: FlowStatus): string {
@@ -15,15 +24,26 @@ function age(f: FlowStatus): string {
 
 function connectorsLine(f: FlowStatus): string {
   if (f.mode === 'dedicated') return 'dedicated MM2 (observed through its topics)';
-  return f.connectors.map((c) => `${c.role}=${c.state}${c.tasks.length ? ` (${c.tasks.filter((t) => t.state === 'RUNNING').length}/${c.tasks.length} tasks)` : ' (0 tasks)'}`).join(', ');
+  return f.connectors
+    .map(
+      (c) =>
+        `${c.role}=${c.state}${c.tasks.length ? ` (${c.tasks.filter((t) => t.state === 'RUNNING').length}/${c.tasks.length} tasks)` : ' (0 tasks)'}`,
+    )
+    .join(', ');
 }
 
 function clusterTable(r: StatusReport): string {
-  return table(['cluster', 'reachable', 'brokers', 'controller', 'topics', 'partitions', 'under-replicated', 'offline'], r.clusters.map(clusterRow));
+  return table(
+    ['cluster', 'reachable', 'brokers', 'controller', 'topics', 'partitions', 'under-replicated', 'offline'],
+    r.clusters.map(clusterRow),
+  );
 }
 
 function flowTable(r: StatusReport): string {
-  return table(['flow', 'direction', 'heartbeat age', 'connectors'], r.flows.map((f) => [f.name, `${f.source} -> ${f.target}`, age(f), connectorsLine(f)]));
+  return table(
+    ['flow', 'direction', 'heartbeat age', 'connectors'],
+    r.flows.map((f) => [f.name, `${f.source} -> ${f.target}`, age(f), connectorsLine(f)]),
+  );
 }
 
 function problems(r: StatusReport): string[] {
@@ -37,7 +57,8 @@ function summary(r: StatusReport): string {
   const down = r.clusters.filter((c) => !c.reachable).map((c) => c.name);
   const bad = r.flows.filter((f) => f.problems.length > 0).map((f) => f.name);
   const flows = r.flows.map((f) => `${f.name} heartbeat ${age(f)}`).join('; ');
-  if (down.length === 0 && bad.length === 0) return `kdr status: all ${r.clusters.length} clusters reachable; ${flows || 'no flows configured'}`;
+  if (down.length === 0 && bad.length === 0)
+    return `kdr status: all ${r.clusters.length} clusters reachable; ${flows || 'no flows configured'}`;
   return `kdr status: ${down.length ? `UNREACHABLE ${down.join(', ')}; ` : ''}${bad.length ? `problems in ${bad.join(', ')}; ` : ''}${flows}`;
 }
 
@@ -45,16 +66,31 @@ export const statusView: View<StatusReport> = {
   summary,
   text(r) {
     const p = problems(r);
-    return [clusterTable(r), '', r.flows.length ? flowTable(r) : 'no flows configured', ...(p.length ? ['', 'Problems:', ...p.map((x) => `  - ${x}`)] : [])].join('\n');
+    return [
+      clusterTable(r),
+      '',
+      r.flows.length ? flowTable(r) : 'no flows configured',
+      ...(p.length ? ['', 'Problems:', ...p.map((x) => `  - ${x}`)] : []),
+    ].join('\n');
   },
   blocks(r) {
     const p = problems(r);
     const blocks: Block[] = [
       { type: 'header', text: { type: 'plain_text', text: 'kdr status' } },
       { type: 'section', text: { type: 'mrkdwn', text: `*Clusters*\n\`\`\`${clusterTable(r)}\`\`\`` } },
-      { type: 'section', text: { type: 'mrkdwn', text: `*Flows*\n\`\`\`${r.flows.length ? flowTable(r) : 'no flows configured'}\`\`\`` } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*Flows*\n\`\`\`${r.flows.length ? flowTable(r) : 'no flows configured'}\`\`\``,
+        },
+      },
     ];
-    if (p.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Problems*\n${p.map((x) => `• ${x}`).join('\n')}` } });
+    if (p.length)
+      blocks.push({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*Problems*\n${p.map((x) => `• ${x}`).join('\n')}` },
+      });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `generated ${r.generatedAt}` }] });
     return blocks;
   },

@@ -11,7 +11,11 @@ export const SANDBOX_CONNECTORS = {
 
 const BYTES = 'org.apache.kafka.connect.converters.ByteArrayConverter';
 
-function common(layout: SandboxLayout, source: 'primary' | 'dr', target: 'primary' | 'dr'): Record<string, string> {
+function common(
+  layout: SandboxLayout,
+  source: 'primary' | 'dr',
+  target: 'primary' | 'dr',
+): Record<string, string> {
   return {
     'source.cluster.alias': source,
     'target.cluster.alias': target,

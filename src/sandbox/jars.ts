@@ -22,7 +22,13 @@ export function ensureJars(layout: SandboxLayout, say: (line: string) => void): 
   ];
   const res = spawnSync('mvn', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (res.error || res.status !== 0) {
-    const detail = res.error ? res.error.message : (res.stdout + res.stderr).split('\n').filter((l) => l.includes('ERROR')).slice(0, 3).join(' ');
+    const detail = res.error
+      ? res.error.message
+      : (res.stdout + res.stderr)
+          .split('\n')
+          .filter((l) => l.includes('ERROR'))
+          .slice(0, 3)
+          .join(' ');
     throw new KdrError('KDR_SANDBOX_JARS', `Maven could not fetch Kafka ${layout.kafkaVersion}: ${detail}`, {
       hint: 'needs Maven 3.8+ on PATH and Maven Central reachable; KAFKA_VERSION selects the version',
       retriable: true,
@@ -30,9 +36,13 @@ export function ensureJars(layout: SandboxLayout, say: (line: string) => void): 
   }
   const jars = readdirSync(layout.jarsDir).filter((f) => f.endsWith('.jar'));
   if (!jars.some((j) => j.startsWith('connect-mirror-client'))) {
-    throw new KdrError('KDR_SANDBOX_JARS', `Kafka ${layout.kafkaVersion} on Maven Central lacks connect-mirror-client`, {
-      hint: `choose another release with KAFKA_VERSION (default ${layout.kafkaVersion})`,
-    });
+    throw new KdrError(
+      'KDR_SANDBOX_JARS',
+      `Kafka ${layout.kafkaVersion} on Maven Central lacks connect-mirror-client`,
+      {
+        hint: `choose another release with KAFKA_VERSION (default ${layout.kafkaVersion})`,
+      },
+    );
   }
   writeFileSync(marker, `${jars.length} jars\n`);
 }

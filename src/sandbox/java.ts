@@ -13,16 +13,20 @@ const SMALL_JVM = [
 ];
 
 /** Java arguments to run `mainClass` from the sandbox jars with a small heap and a file logger. */
-export function javaArgs(layout: SandboxLayout, name: string, heap: string[], mainClass: string, args: string[]): string[] {
+export function javaArgs(
+  layout: SandboxLayout,
+  name: string,
+  heap: string[],
+  mainClass: string,
+  args: string[],
+): string[] {
   const logFile = join(layout.stateDir, 'logs', `${name}.log`);
   const cfgFile = join(layout.stateDir, 'config', `${name}-log.properties`);
-  const logFlag =
-    layout.lane === 'kafka4'
-      ? (writeFileSync(cfgFile, log4j2Properties(logFile)), `-Dlog4j2.configurationFile=${cfgFile}`)
-      : (writeFileSync(cfgFile, log4jProperties(logFile)), `-Dlog4j.configuration=file:${cfgFile}`);
+  const log4j2 = layout.lane === 'kafka4';
+  writeFileSync(cfgFile, log4j2 ? log4j2Properties(logFile) : log4jProperties(logFile));
+  const logFlag = log4j2 ? `-Dlog4j2.configurationFile=${cfgFile}` : `-Dlog4j.configuration=file:${cfgFile}`;
   return [...heap, ...SMALL_JVM, logFlag, '-cp', `${layout.jarsDir}/*`, mainClass, ...args];
 }
 
-/** Runs a Java main class to completion (used for formatting storage). */
 export const BROKER_HEAP = ['-Xms64m', '-Xmx256m'];
 export const CONNECT_HEAP = ['-Xms64m', '-Xmx384m'];

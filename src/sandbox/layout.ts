@@ -14,11 +14,21 @@ export interface SandboxLayout {
   /** Broker data on tmpfs when available: KRaft fsyncs are cheap there. */
   dataDir: string;
   pomPath: string;
-  ports: { primary: number; primaryController: number; dr: number; drController: number; connect: number; redis: number };
+  ports: {
+    primary: number;
+    primaryController: number;
+    dr: number;
+    drController: number;
+    connect: number;
+    redis: number;
+  };
 }
 
 /** Where the sandbox lives. `KAFKA_VERSION=3.9.x` selects the compatibility lane. */
-export function sandboxLayout(root: string, env: Record<string, string | undefined> = process.env): SandboxLayout {
+export function sandboxLayout(
+  root: string,
+  env: Record<string, string | undefined> = process.env,
+): SandboxLayout {
   const requested = env.KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
   const kafkaVersion = /^3\.9(\.x)?$/.test(requested) ? COMPAT_KAFKA_VERSION : requested;
   const stateDir = resolve(env.KDR_SANDBOX_DIR ?? join(root, '.sandbox'));
@@ -31,7 +41,14 @@ export function sandboxLayout(root: string, env: Record<string, string | undefin
     jarsDir: join(stateDir, 'jars', kafkaVersion),
     dataDir: join(tmpfs, `kdr-sandbox-${tag}`),
     pomPath: join(root, 'sandbox', 'pom.xml'),
-    ports: { primary: 19092, primaryController: 19093, dr: 29092, drController: 29093, connect: 18083, redis: 6379 },
+    ports: {
+      primary: 19092,
+      primaryController: 19093,
+      dr: 29092,
+      drController: 29093,
+      connect: 18083,
+      redis: 6379,
+    },
   };
 }
 

@@ -73,7 +73,7 @@ export function connectWorkerProperties(layout: SandboxLayout): string {
 
 export function log4j2Properties(logFile: string): string {
   return toProperties({
-    'status': 'error',
+    status: 'error',
     'appender.file.type': 'File',
     'appender.file.name': 'file',
     'appender.file.fileName': logFile,

@@ -20,7 +20,8 @@ export interface SandboxState {
 const file = (layout: SandboxLayout) => join(layout.stateDir, 'state.json');
 
 export function readState(layout: SandboxLayout): SandboxState {
-  if (!existsSync(file(layout))) return { kafkaVersion: layout.kafkaVersion, dataDir: layout.dataDir, processes: {} };
+  if (!existsSync(file(layout)))
+    return { kafkaVersion: layout.kafkaVersion, dataDir: layout.dataDir, processes: {} };
   return JSON.parse(readFileSync(file(layout), 'utf8')) as SandboxState;
 }
 

@@ -11,7 +11,11 @@ export interface SandboxComponentStatus {
   log?: string;
 }
 
-export function sandboxStatus(layout: SandboxLayout): { kafkaVersion: string; components: SandboxComponentStatus[]; totalRssMB: number } {
+export function sandboxStatus(layout: SandboxLayout): {
+  kafkaVersion: string;
+  components: SandboxComponentStatus[];
+  totalRssMB: number;
+} {
   const state = readState(layout);
   const components = (['primary', 'dr', 'connect', 'redis'] as const).map((c): SandboxComponentStatus => {
     const rec = state.processes[c];
@@ -33,7 +37,11 @@ export function sandboxStatus(layout: SandboxLayout): { kafkaVersion: string; co
 export function formatSandboxStatus(s: ReturnType<typeof sandboxStatus>): string {
   const lines = [`Kafka ${s.kafkaVersion} sandbox`];
   for (const c of s.components) {
-    const what = c.running ? `running  pid ${c.pid}  ${c.endpoint}  ${c.rssMB} MB RSS` : c.pid ? `stopped (pid ${c.pid} gone)` : 'not started by the sandbox';
+    const what = c.running
+      ? `running  pid ${c.pid}  ${c.endpoint}  ${c.rssMB} MB RSS`
+      : c.pid
+        ? `stopped (pid ${c.pid} gone)`
+        : 'not started by the sandbox';
     lines.push(`  ${c.component.padEnd(8)} ${what}`);
   }
   lines.push(`  total RSS of sandbox processes: ${s.totalRssMB} MB`);

@@ -11,12 +11,17 @@ export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number
     timeouts: { connectMs: 3000, requestMs: 5000 },
   });
   try {
-    await waitFor('primary.heartbeats on dr', timeoutMs, async () => {
-      if (!(await reader.topicExists('primary.heartbeats'))) return undefined;
-      const recs = await reader.tail('primary.heartbeats', 1);
-      const newest = Math.max(0, ...recs.map((r) => decodeHeartbeat(r.key, r.value)?.timestamp ?? 0));
-      return Date.now() - newest < 10_000 ? true : undefined;
-    }, 1000);
+    await waitFor(
+      'primary.heartbeats on dr',
+      timeoutMs,
+      async () => {
+        if (!(await reader.topicExists('primary.heartbeats'))) return undefined;
+        const recs = await reader.tail('primary.heartbeats', 1);
+        const newest = Math.max(0, ...recs.map((r) => decodeHeartbeat(r.key, r.value)?.timestamp ?? 0));
+        return Date.now() - newest < 10_000 ? true : undefined;
+      },
+      1000,
+    );
   } finally {
     await reader.close();
   }

@@ -31,10 +31,23 @@ export function createSlackApp(opts: SlackAppOptions): App {
   const app = new App({
     token: opts.botToken,
     logger: boltLogger(opts.log),
-    ...(socketMode ? { socketMode: true, appToken: opts.appToken } : { signingSecret: opts.signingSecret, port: opts.port ?? 3000 }),
+    ...(socketMode
+      ? { socketMode: true, appToken: opts.appToken }
+      : { signingSecret: opts.signingSecret, port: opts.port ?? 3000 }),
     ...(socketMode
       ? {}
-      : { customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); } }] }),
+      : {
+          customRoutes: [
+            {
+              path: '/healthz',
+              method: ['GET'],
+              handler: (_req, res) => {
+                res.writeHead(200, { 'content-type': 'application/json' });
+                res.end('{"ok":true}');
+              },
+            },
+          ],
+        }),
     clientOptions: {
       ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
       retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
@@ -47,19 +60,39 @@ export function createSlackApp(opts: SlackAppOptions): App {
     const parsed = parseCommandLine(text);
     if (!parsed.ok) {
       log.info({ text }, 'usage answered');
-      await ack({ response_type: 'ephemeral', ...guardMessage({ text: parsed.outcome.text, blocks: parsed.outcome.blocks }) });
+      await ack({
+        response_type: 'ephemeral',
+        ...guardMessage({ text: parsed.outcome.text, blocks: parsed.outcome.blocks }),
+      });
       return;
     }
     if (parsed.command.immediate) {
-      const outcome = await dispatch(text, { config: opts.config, log, caller: { transport: 'slack', userId: command.user_id, channelId: command.channel_id } });
-      await ack({ response_type: 'ephemeral', ...guardMessage({ text: outcome.text, blocks: outcome.blocks }) });
+      const outcome = await dispatch(text, {
+        config: opts.config,
+        log,
+        caller: { transport: 'slack', userId: command.user_id, channelId: command.channel_id },
+      });
+      await ack({
+        response_type: 'ephemeral',
+        ...guardMessage({ text: outcome.text, blocks: outcome.blocks }),
+      });
       return;
     }
     const requestId = randomUUID();
     try {
-      await opts.enqueue({ requestId, text, userId: command.user_id, channelId: command.channel_id, teamId: command.team_id, requestedAt: new Date().toISOString() });
+      await opts.enqueue({
+        requestId,
+        text,
+        userId: command.user_id,
+        channelId: command.channel_id,
+        teamId: command.team_id,
+        requestedAt: new Date().toISOString(),
+      });
       log.info({ requestId, text }, 'command queued');
-      await ack({ response_type: 'ephemeral', text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
+      });
     } catch (err) {
       const e = asKdrError(err);
       log.error({ code: e.code, err: e.message }, 'enqueue failed');

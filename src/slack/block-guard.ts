@@ -16,16 +16,21 @@ function cutMrkdwn(s: string, max: number): string {
 }
 
 function shrinkBlock(b: Block): Block {
+  // biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON is reshaped field by field here
   const o = structuredClone(b) as Record<string, any>;
   if (o.type === 'header' && o.text) o.text.text = cut(String(o.text.text), LIMITS.headerText);
   if (o.type === 'section') {
     if (o.text) o.text.text = cutMrkdwn(String(o.text.text), LIMITS.sectionText);
     if (Array.isArray(o.fields)) {
-      o.fields = o.fields.slice(0, LIMITS.sectionFields).map((f: any) => ({ ...f, text: cut(String(f.text), LIMITS.sectionFieldText) }));
+      o.fields = o.fields
+        .slice(0, LIMITS.sectionFields)
+        .map((f: { text: unknown }) => ({ ...f, text: cut(String(f.text), LIMITS.sectionFieldText) }));
     }
   }
-  if (o.type === 'context' && Array.isArray(o.elements)) o.elements = o.elements.slice(0, LIMITS.contextElements);
-  if (o.type === 'actions' && Array.isArray(o.elements)) o.elements = o.elements.slice(0, LIMITS.actionsElements);
+  if (o.type === 'context' && Array.isArray(o.elements))
+    o.elements = o.elements.slice(0, LIMITS.contextElements);
+  if (o.type === 'actions' && Array.isArray(o.elements))
+    o.elements = o.elements.slice(0, LIMITS.actionsElements);
   if (o.type === 'markdown') o.text = cutMrkdwn(String(o.text), LIMITS.markdownBlock);
   return o as Block;
 }
@@ -36,17 +41,33 @@ function shrinkBlock(b: Block): Block {
  */
 export function guardMessage(msg: { text: string; blocks: Block[] }): { text: string; blocks: Block[] } {
   let blocks = msg.blocks.map(shrinkBlock);
-  if (blocks.length > LIMITS.blocksPerMessage) blocks = [...blocks.slice(0, LIMITS.blocksPerMessage - 1), omitted(blocks.length - LIMITS.blocksPerMessage + 1)];
+  if (blocks.length > LIMITS.blocksPerMessage)
+    blocks = [
+      ...blocks.slice(0, LIMITS.blocksPerMessage - 1),
+      omitted(blocks.length - LIMITS.blocksPerMessage + 1),
+    ];
   while (blocks.length > 1 && findViolations(blocks).some((v) => v.error === 'msg_blocks_too_long')) {
     const dropped = blocks.length;
-    blocks = [...blocks.slice(0, Math.max(1, Math.floor(dropped / 2))), omitted(dropped - Math.max(1, Math.floor(dropped / 2)))];
+    blocks = [
+      ...blocks.slice(0, Math.max(1, Math.floor(dropped / 2))),
+      omitted(dropped - Math.max(1, Math.floor(dropped / 2))),
+    ];
     if (blocks.length >= dropped) break;
   }
   const remaining = findViolations(blocks);
-  if (remaining.length) blocks = [{ type: 'section', text: { type: 'mrkdwn', text: cut(msg.text, LIMITS.sectionText) } }];
+  if (remaining.length)
+    blocks = [{ type: 'section', text: { type: 'mrkdwn', text: cut(msg.text, LIMITS.sectionText) } }];
   return { text: cut(msg.text, LIMITS.messageText), blocks };
 }
 
 function omitted(n: number): Block {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: `${n} more block(s) left out to stay within Slack's limits; the CLI shows everything.` }] };
+  return {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `${n} more block(s) left out to stay within Slack's limits; the CLI shows everything.`,
+      },
+    ],
+  };
 }

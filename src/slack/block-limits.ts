@@ -39,8 +39,10 @@ export interface Violation {
 export function findViolations(blocks: unknown): Violation[] {
   const v: Violation[] = [];
   const bad = (path: string, detail: string) => v.push({ error: 'invalid_blocks', path, detail });
-  if (!Array.isArray(blocks)) return [{ error: 'invalid_blocks', path: 'blocks', detail: 'must be an array' }];
-  if (blocks.length > LIMITS.blocksPerMessage) bad('blocks', `${blocks.length} blocks; at most ${LIMITS.blocksPerMessage}`);
+  if (!Array.isArray(blocks))
+    return [{ error: 'invalid_blocks', path: 'blocks', detail: 'must be an array' }];
+  if (blocks.length > LIMITS.blocksPerMessage)
+    bad('blocks', `${blocks.length} blocks; at most ${LIMITS.blocksPerMessage}`);
   const blockIds = new Set<string>();
   let totalText = 0;
   blocks.forEach((b: Obj, i) => {
@@ -58,39 +60,47 @@ export function findViolations(blocks: unknown): Violation[] {
       case 'header': {
         const t = textOf(b.text);
         totalText += t.length;
-        if ((b.text as Obj | undefined)?.type !== 'plain_text') bad(`${at}.text`, 'header text must be plain_text');
-        if (t.length > LIMITS.headerText) bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.headerText}`);
+        if ((b.text as Obj | undefined)?.type !== 'plain_text')
+          bad(`${at}.text`, 'header text must be plain_text');
+        if (t.length > LIMITS.headerText)
+          bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.headerText}`);
         break;
       }
       case 'section': {
         const t = textOf(b.text);
         totalText += t.length;
-        if (t.length > LIMITS.sectionText) bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.sectionText}`);
+        if (t.length > LIMITS.sectionText)
+          bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.sectionText}`);
         const fields = (b.fields as unknown[] | undefined) ?? [];
         if (!b.text && fields.length === 0) bad(at, 'a section needs text or fields');
-        if (fields.length > LIMITS.sectionFields) bad(`${at}.fields`, `${fields.length} fields; at most ${LIMITS.sectionFields}`);
+        if (fields.length > LIMITS.sectionFields)
+          bad(`${at}.fields`, `${fields.length} fields; at most ${LIMITS.sectionFields}`);
         fields.forEach((f, j) => {
           const ft = textOf(f);
           totalText += ft.length;
-          if (ft.length > LIMITS.sectionFieldText) bad(`${at}.fields[${j}]`, `${ft.length} chars; at most ${LIMITS.sectionFieldText}`);
+          if (ft.length > LIMITS.sectionFieldText)
+            bad(`${at}.fields[${j}]`, `${ft.length} chars; at most ${LIMITS.sectionFieldText}`);
         });
         if (b.accessory) checkElement(b.accessory as Obj, `${at}.accessory`, bad);
         break;
       }
       case 'context': {
         const els = (b.elements as Obj[] | undefined) ?? [];
-        if (els.length === 0 || els.length > LIMITS.contextElements) bad(`${at}.elements`, `${els.length} elements; 1 to ${LIMITS.contextElements}`);
+        if (els.length === 0 || els.length > LIMITS.contextElements)
+          bad(`${at}.elements`, `${els.length} elements; 1 to ${LIMITS.contextElements}`);
         for (const e of els) totalText += textOf(e).length;
         break;
       }
       case 'actions': {
         const els = (b.elements as Obj[] | undefined) ?? [];
-        if (els.length === 0 || els.length > LIMITS.actionsElements) bad(`${at}.elements`, `${els.length} elements; 1 to ${LIMITS.actionsElements}`);
+        if (els.length === 0 || els.length > LIMITS.actionsElements)
+          bad(`${at}.elements`, `${els.length} elements; 1 to ${LIMITS.actionsElements}`);
         const ids = new Set<string>();
         els.forEach((e, j) => {
           checkElement(e, `${at}.elements[${j}]`, bad);
           if (typeof e.action_id === 'string') {
-            if (ids.has(e.action_id)) bad(`${at}.elements[${j}].action_id`, `duplicate action_id ${e.action_id} in one block`);
+            if (ids.has(e.action_id))
+              bad(`${at}.elements[${j}].action_id`, `duplicate action_id ${e.action_id} in one block`);
             ids.add(e.action_id);
           }
         });
@@ -99,7 +109,8 @@ export function findViolations(blocks: unknown): Violation[] {
       case 'markdown': {
         const t = String(b.text ?? '');
         totalText += t.length;
-        if (t.length > LIMITS.markdownBlock) bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.markdownBlock}`);
+        if (t.length > LIMITS.markdownBlock)
+          bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.markdownBlock}`);
         break;
       }
       case 'divider':
@@ -114,24 +125,35 @@ export function findViolations(blocks: unknown): Violation[] {
     }
   });
   if (totalText > LIMITS.messageBlockText) {
-    v.push({ error: 'msg_blocks_too_long', path: 'blocks', detail: `${totalText} chars of block text; about ${LIMITS.messageBlockText} at most` });
+    v.push({
+      error: 'msg_blocks_too_long',
+      path: 'blocks',
+      detail: `${totalText} chars of block text; about ${LIMITS.messageBlockText} at most`,
+    });
   }
   return v;
 }
 
 function checkElement(e: Obj, at: string, bad: (p: string, d: string) => void): void {
-  if (typeof e.action_id === 'string' && e.action_id.length > LIMITS.actionId) bad(`${at}.action_id`, `longer than ${LIMITS.actionId}`);
+  if (typeof e.action_id === 'string' && e.action_id.length > LIMITS.actionId)
+    bad(`${at}.action_id`, `longer than ${LIMITS.actionId}`);
   if (e.type !== 'button') return;
   const t = textOf(e.text);
   if (t.length > LIMITS.buttonText) bad(`${at}.text`, `${t.length} chars; at most ${LIMITS.buttonText}`);
-  if (typeof e.value === 'string' && e.value.length > LIMITS.buttonValue) bad(`${at}.value`, `longer than ${LIMITS.buttonValue}`);
-  if (typeof e.url === 'string' && e.url.length > LIMITS.buttonUrl) bad(`${at}.url`, `longer than ${LIMITS.buttonUrl}`);
+  if (typeof e.value === 'string' && e.value.length > LIMITS.buttonValue)
+    bad(`${at}.value`, `longer than ${LIMITS.buttonValue}`);
+  if (typeof e.url === 'string' && e.url.length > LIMITS.buttonUrl)
+    bad(`${at}.url`, `longer than ${LIMITS.buttonUrl}`);
   const c = e.confirm as Obj | undefined;
   if (c) {
-    if (textOf(c.title).length > LIMITS.confirmTitle) bad(`${at}.confirm.title`, `at most ${LIMITS.confirmTitle}`);
-    if (textOf(c.text).length > LIMITS.confirmText) bad(`${at}.confirm.text`, `at most ${LIMITS.confirmText}`);
-    if (textOf(c.confirm).length > LIMITS.confirmButton) bad(`${at}.confirm.confirm`, `at most ${LIMITS.confirmButton}`);
-    if (textOf(c.deny).length > LIMITS.confirmButton) bad(`${at}.confirm.deny`, `at most ${LIMITS.confirmButton}`);
+    if (textOf(c.title).length > LIMITS.confirmTitle)
+      bad(`${at}.confirm.title`, `at most ${LIMITS.confirmTitle}`);
+    if (textOf(c.text).length > LIMITS.confirmText)
+      bad(`${at}.confirm.text`, `at most ${LIMITS.confirmText}`);
+    if (textOf(c.confirm).length > LIMITS.confirmButton)
+      bad(`${at}.confirm.confirm`, `at most ${LIMITS.confirmButton}`);
+    if (textOf(c.deny).length > LIMITS.confirmButton)
+      bad(`${at}.confirm.deny`, `at most ${LIMITS.confirmButton}`);
   }
 }
 

@@ -29,13 +29,17 @@ export class SlackPoster implements Poster {
   async postMessage(channel: string, msg: Message): Promise<{ channel: string; ts: string }> {
     const safe = guardMessage(msg);
     await this.pace(channel);
-    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, text: safe.text, blocks: safe.blocks as never }));
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel, text: safe.text, blocks: safe.blocks as never }),
+    );
     return { channel: String(res.channel ?? channel), ts: String(res.ts) };
   }
 
   async updateMessage(channel: string, ts: string, msg: Message): Promise<void> {
     const safe = guardMessage(msg);
-    await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: safe.text, blocks: safe.blocks as never }));
+    await this.call('chat.update', () =>
+      this.client.chat.update({ channel, ts, text: safe.text, blocks: safe.blocks as never }),
+    );
   }
 
   /** Serialises posts per channel in this process and keeps them CHANNEL_SPACING_MS apart. */
@@ -55,11 +59,15 @@ export class SlackPoster implements Poster {
       return await fn();
     } catch (err) {
       const data = (err as { data?: { error?: string } }).data;
-      throw new KdrError('KDR_SLACK_API', `Slack ${method} failed: ${data?.error ?? (err as Error).message}`, {
-        hint: 'check the bot token, that the bot is in the channel, and Slack availability',
-        retriable: false,
-        cause: err,
-      });
+      throw new KdrError(
+        'KDR_SLACK_API',
+        `Slack ${method} failed: ${data?.error ?? (err as Error).message}`,
+        {
+          hint: 'check the bot token, that the bot is in the channel, and Slack availability',
+          retriable: false,
+          cause: err,
+        },
+      );
     }
   }
 }

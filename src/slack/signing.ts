@@ -8,7 +8,11 @@ export function slackSignature(signingSecret: string, timestamp: number, rawBody
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
 }
 
-export function signedHeaders(signingSecret: string, rawBody: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signedHeaders(
+  signingSecret: string,
+  rawBody: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   return {
     'x-slack-request-timestamp': String(timestamp),
     'x-slack-signature': slackSignature(signingSecret, timestamp, rawBody),

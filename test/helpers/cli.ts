@@ -3,10 +3,16 @@ import { resolve } from 'node:path';
 import { ROOT } from './sandbox.js';
 
 /** Runs the real `kdr` binary (built by `npm test`'s pretest) as a child process. */
-export function runKdr(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+export function runKdr(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   return new Promise((done) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), ...args], { env: { ...process.env, ...env }, cwd: ROOT });
+    const child = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), ...args], {
+      env: { ...process.env, ...env },
+      cwd: ROOT,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

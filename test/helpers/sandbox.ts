@@ -19,10 +19,19 @@ export function unique(prefix: string): string {
 
 /** A plain kafkajs client for test fixtures (producing, consuming); kdr itself never leaves src/kafka/. */
 export function fixtureKafka(bootstrap: string) {
-  return new kafkajs.Kafka({ clientId: unique('kdr-test'), brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING, connectionTimeout: 5000 });
+  return new kafkajs.Kafka({
+    clientId: unique('kdr-test'),
+    brokers: [bootstrap],
+    logLevel: kafkajs.logLevel.NOTHING,
+    connectionTimeout: 5000,
+  });
 }
 
-export async function eventually<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -34,5 +43,7 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+  throw new Error(
+    `${what} did not happen within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { type Runtime, startRuntime } from '../../src/bin/runtime.js';
 import { SlackEmulator } from '../../src/emulator/server.js';
 import { sandboxConfig, testLog, unique } from './sandbox.js';
@@ -30,7 +30,17 @@ export async function startSlackRig(): Promise<SlackRig> {
   const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
   const port = await freePort();
   const prefix = unique('kdr-test');
-  const runtime = await startRuntime({ config: sandboxConfig(), log: testLog, botToken, signingSecret, port, slackApiUrl: emulator.apiUrl, withBot: true, withWorker: true, prefix });
+  const runtime = await startRuntime({
+    config: sandboxConfig(),
+    log: testLog,
+    botToken,
+    signingSecret,
+    port,
+    slackApiUrl: emulator.apiUrl,
+    withBot: true,
+    withWorker: true,
+    prefix,
+  });
   const appUrl = `http://127.0.0.1:${port}/slack/events`;
   emulator.configureApp(appUrl, signingSecret);
   return {

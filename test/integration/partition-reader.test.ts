@@ -20,7 +20,14 @@ describe('PartitionReader (group-free reads through kafkajs internals) against a
     const before = Date.now();
     // several batches, so that the tail starts inside a batch
     for (let b = 0; b < 5; b++) {
-      await producer.send({ topic, messages: Array.from({ length: 6 }, (_, i) => ({ key: `p0-${b * 6 + i}`, value: String(b * 6 + i), partition: 0 })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 6 }, (_, i) => ({
+          key: `p0-${b * 6 + i}`,
+          value: String(b * 6 + i),
+          partition: 0,
+        })),
+      });
     }
     await producer.send({ topic, messages: [{ key: 'p1-0', value: 'only', partition: 1 }] });
     await producer.disconnect();

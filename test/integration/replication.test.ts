@@ -36,10 +36,15 @@ describe('the sandbox replicates for real (MM2 primary -> dr)', () => {
     await admin.disconnect();
     const producer = primary.producer();
     await producer.connect();
-    await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 2 })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}`, partition: i % 2 })),
+    });
     await producer.disconnect();
     // wait until MM2 mirrors the topic, so that offset syncs exist for what the group commits
-    await eventually('the topic mirrored', 60_000, async () => ((await drReader.topicExists(`primary.${topic}`)) ? true : undefined));
+    await eventually('the topic mirrored', 60_000, async () =>
+      (await drReader.topicExists(`primary.${topic}`)) ? true : undefined,
+    );
 
     const consumer = primary.consumer({ groupId: group });
     await consumer.connect();

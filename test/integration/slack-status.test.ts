@@ -13,7 +13,13 @@ afterAll(async () => {
 });
 
 const slash = (text: string, extra: Partial<Parameters<typeof sendSlashCommand>[0]> = {}) =>
-  sendSlashCommand({ appUrl: rig.appUrl, signingSecret: rig.signingSecret, text, responseUrlBase: `${rig.emulator.url}/response`, ...extra });
+  sendSlashCommand({
+    appUrl: rig.appUrl,
+    signingSecret: rig.signingSecret,
+    text,
+    responseUrlBase: `${rig.emulator.url}/response`,
+    ...extra,
+  });
 
 const posts = () => rig.emulator.state.calls.filter((c) => c.method === 'chat.postMessage');
 const jobCount = async () => Object.values(await rig.runtime.queue!.counts()).reduce((a, b) => a + b, 0);
@@ -27,7 +33,11 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
     expect(JSON.parse(r.body).text).toMatch(/^Running `\/kdr status`/);
     console.info(`signed /kdr status acknowledged in ${r.ms} ms`);
 
-    const call = await eventually('chat.postMessage from the worker', 30_000, async () => posts().slice(before).find((c) => c.args.channel === 'C0STATUS'));
+    const call = await eventually('chat.postMessage from the worker', 30_000, async () =>
+      posts()
+        .slice(before)
+        .find((c) => c.args.channel === 'C0STATUS'),
+    );
     expect(call.response.ok).toBe(true);
     expect(String(call.args.text)).toContain('kdr status: all 2 clusters reachable');
     const blocks = JSON.parse(String(call.args.blocks));
@@ -35,7 +45,9 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
     const shown = JSON.stringify(blocks);
     expect(shown).toContain('primary-to-dr');
     expect(shown).toContain('RUNNING');
-    expect(rig.emulator.state.messages.some((m) => m.channel === 'C0STATUS' && m.ts === call.response.ts)).toBe(true);
+    expect(
+      rig.emulator.state.messages.some((m) => m.channel === 'C0STATUS' && m.ts === call.response.ts),
+    ).toBe(true);
   });
 
   it('refuses a bad signature with 401 and queues nothing', async () => {
@@ -84,7 +96,11 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
     const before = posts().length;
     const r = await slash('status nope', { channelId: 'C0NOPE' });
     expect(r.status).toBe(200);
-    const call = await eventually('the refusal posted', 30_000, async () => posts().slice(before).find((c) => c.args.channel === 'C0NOPE'));
+    const call = await eventually('the refusal posted', 30_000, async () =>
+      posts()
+        .slice(before)
+        .find((c) => c.args.channel === 'C0NOPE'),
+    );
     expect(String(call.args.text)).toContain('unknown flow "nope"');
     expect(String(call.args.blocks)).toContain('known flows: primary-to-dr');
   });
@@ -95,14 +111,30 @@ describe('the emulator answers like Slack', () => {
     fetch(`${rig.emulator.apiUrl}${method}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(Object.fromEntries(Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))),
+      body: new URLSearchParams(
+        Object.fromEntries(
+          Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        ),
+      ),
     }).then((r) => r.json() as Promise<Record<string, unknown>>);
 
   it('rejects invalid Block Kit with invalid_blocks and stores nothing', async () => {
     const stored = rig.emulator.state.messages.length;
-    const tooMany = Array.from({ length: 51 }, () => ({ type: 'section', text: { type: 'mrkdwn', text: 'x' } }));
-    expect(await api('chat.postMessage', { channel: 'C0X', text: 't', blocks: tooMany })).toMatchObject({ ok: false, error: 'invalid_blocks' });
-    expect(await api('chat.postMessage', { channel: 'C0X', text: 't', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] })).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    const tooMany = Array.from({ length: 51 }, () => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text: 'x' },
+    }));
+    expect(await api('chat.postMessage', { channel: 'C0X', text: 't', blocks: tooMany })).toMatchObject({
+      ok: false,
+      error: 'invalid_blocks',
+    });
+    expect(
+      await api('chat.postMessage', {
+        channel: 'C0X',
+        text: 't',
+        blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
+      }),
+    ).toMatchObject({ ok: false, error: 'invalid_blocks' });
     expect(rig.emulator.state.messages.length).toBe(stored);
   });
 
@@ -110,16 +142,26 @@ describe('the emulator answers like Slack', () => {
     expect(await api('auth.test', {}, 'xoxb-wrong')).toMatchObject({ ok: false, error: 'invalid_auth' });
     const posted = await api('chat.postMessage', { channel: 'C0UPD', text: 'v1' });
     expect(posted).toMatchObject({ ok: true, channel: 'C0UPD' });
-    expect(await api('chat.update', { channel: 'C0UPD', ts: posted.ts, text: 'v2' })).toMatchObject({ ok: true });
+    expect(await api('chat.update', { channel: 'C0UPD', ts: posted.ts, text: 'v2' })).toMatchObject({
+      ok: true,
+    });
     expect(rig.emulator.state.messages.find((m) => m.ts === posted.ts)?.text).toBe('v2');
-    expect(await api('chat.update', { channel: 'C0UPD', ts: '1.000001', text: 'v3' })).toMatchObject({ ok: false, error: 'message_not_found' });
-    expect(await api('chat.postEphemeral', { channel: 'C0UPD', user: 'U0ALICE', text: 'psst' })).toMatchObject({ ok: true });
+    expect(await api('chat.update', { channel: 'C0UPD', ts: '1.000001', text: 'v3' })).toMatchObject({
+      ok: false,
+      error: 'message_not_found',
+    });
+    expect(
+      await api('chat.postEphemeral', { channel: 'C0UPD', user: 'U0ALICE', text: 'psst' }),
+    ).toMatchObject({ ok: true });
     expect(await api('chat.frobnicate', {})).toMatchObject({ ok: false, error: 'unknown_method' });
   });
 
   it('limits a response_url to 5 uses', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${rig.emulator.url}/response/abc`, { method: 'POST', body: '{"text":"x"}' })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await fetch(`${rig.emulator.url}/response/abc`, { method: 'POST', body: '{"text":"x"}' })).status,
+      );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
   });
 });

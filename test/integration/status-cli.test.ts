@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,14 +18,23 @@ describe('kdr status on the real sandbox', () => {
     const r = await runKdr(['status', '--json', '--config', SANDBOX_CONFIG]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.clusters.map((c: { name: string; reachable: boolean }) => [c.name, c.reachable])).toEqual([['primary', true], ['dr', true]]);
+    expect(doc.clusters.map((c: { name: string; reachable: boolean }) => [c.name, c.reachable])).toEqual([
+      ['primary', true],
+      ['dr', true],
+    ]);
     for (const c of doc.clusters) {
       expect(c).toMatchObject({ brokers: 1, controller: 1, underReplicated: 0, offline: 0 });
       expect(c.topics).toBeGreaterThan(0);
       expect(c.partitions).toBeGreaterThanOrEqual(c.topics);
     }
     const [flow] = doc.flows;
-    expect(flow).toMatchObject({ name: 'primary-to-dr', source: 'primary', target: 'dr', heartbeatTopic: 'primary.heartbeats', problems: [] });
+    expect(flow).toMatchObject({
+      name: 'primary-to-dr',
+      source: 'primary',
+      target: 'dr',
+      heartbeatTopic: 'primary.heartbeats',
+      problems: [],
+    });
     expect(flow.heartbeatAgeMs).toBeGreaterThanOrEqual(0);
     expect(flow.heartbeatAgeMs).toBeLessThan(10_000);
     expect(flow.connectors.map((c: { role: string; state: string }) => [c.role, c.state])).toEqual([
@@ -43,7 +52,9 @@ describe('kdr status on the real sandbox', () => {
   });
 
   it('with dr on a dead port: answers, says which cluster is unreachable and why, and exits 0 (it did its job)', async () => {
-    const dead = configWith((t) => t.replace('127.0.0.1:29092', '127.0.0.1:29999').replace('127.0.0.1:18083', '127.0.0.1:18999'));
+    const dead = configWith((t) =>
+      t.replace('127.0.0.1:29092', '127.0.0.1:29999').replace('127.0.0.1:18083', '127.0.0.1:18999'),
+    );
     const r = await runKdr(['status', '--json', '--config', dead]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -53,7 +64,9 @@ describe('kdr status on the real sandbox', () => {
     expect(dr.error).toMatch(/ECONNREFUSED|did not answer/);
     expect(doc.clusters.find((c: { name: string }) => c.name === 'primary').reachable).toBe(true);
     expect(doc.flows[0].heartbeatAgeMs).toBeNull();
-    expect(doc.flows[0].problems.join('\n')).toContain('Kafka Connect at http://127.0.0.1:18999 is unreachable');
+    expect(doc.flows[0].problems.join('\n')).toContain(
+      'Kafka Connect at http://127.0.0.1:18999 is unreachable',
+    );
   });
 
   it('with dr accepting connections but never answering: reports it unreachable instead of hanging', async () => {
@@ -62,7 +75,12 @@ describe('kdr status on the real sandbox', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     try {
-      const hung = configWith((t) => t.replace('bootstrap: ["127.0.0.1:29092"]', `bootstrap: ["127.0.0.1:${port}"]\n    timeouts: { connectMs: 1500, requestMs: 2000 }`));
+      const hung = configWith((t) =>
+        t.replace(
+          'bootstrap: ["127.0.0.1:29092"]',
+          `bootstrap: ["127.0.0.1:${port}"]\n    timeouts: { connectMs: 1500, requestMs: 2000 }`,
+        ),
+      );
       const r = await runKdr(['status', '--json', '--config', hung]);
       expect(r.code).toBe(0);
       const dr = JSON.parse(r.stdout).clusters.find((c: { name: string }) => c.name === 'dr');
@@ -103,10 +121,17 @@ describe('kdr status on the real sandbox', () => {
     expect(b.code).toBe(2);
     expect(b.stderr).toContain('flows[0].source: expected one of the clusters (primary, dr), got "prod"');
 
-    const missingEnv = configWith((t) => t.replace('bootstrap: ["127.0.0.1:19092"]', 'bootstrap: ["127.0.0.1:19092"]\n    sasl: { mechanism: plain, username: kdr, password: "${KDR_TEST_UNSET_PW}" }'));
+    const missingEnv = configWith((t) =>
+      t.replace(
+        'bootstrap: ["127.0.0.1:19092"]',
+        'bootstrap: ["127.0.0.1:19092"]\n    sasl: { mechanism: plain, username: kdr, password: "${KDR_TEST_UNSET_PW}" }',
+      ),
+    );
     const c = await runKdr(['status', '--config', missingEnv]);
     expect(c.code).toBe(2);
-    expect(c.stderr).toContain('clusters.primary.sasl.password: environment variable KDR_TEST_UNSET_PW is not set');
+    expect(c.stderr).toContain(
+      'clusters.primary.sasl.password: environment variable KDR_TEST_UNSET_PW is not set',
+    );
 
     const d = await runKdr(['status', '--config', join(tmp, 'absent.yaml')]);
     expect(d.code).toBe(2);

@@ -7,7 +7,9 @@ const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkd
 
 describe('Block Kit limits', () => {
   it('accepts a normal message', () => {
-    expect(findViolations([{ type: 'header', text: { type: 'plain_text', text: 'kdr status' } }, section('ok')])).toEqual([]);
+    expect(
+      findViolations([{ type: 'header', text: { type: 'plain_text', text: 'kdr status' } }, section('ok')]),
+    ).toEqual([]);
   });
 
   it('finds each limit that Slack enforces', () => {
@@ -15,12 +17,60 @@ describe('Block Kit limits', () => {
       [Array.from({ length: 51 }, () => section('x')), /51 blocks/],
       [[section('x'.repeat(3001))], /3001 chars; at most 3000/],
       [[{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }], /at most 150/],
-      [[{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }], /11 fields/],
-      [[{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) }], /11 elements/],
-      [[{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'b'.repeat(76) } }] }], /at most 75/],
-      [[{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x' } }, { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'y' } }] }], /duplicate action_id/],
-      [[{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x' }, confirm: { title: { type: 'plain_text', text: 't'.repeat(101) } } }] }], /confirm\.title/],
-      [[{ type: 'section', block_id: 'b', text: { type: 'mrkdwn', text: 'x' } }, { type: 'divider', block_id: 'b' }], /duplicate block_id/],
+      [
+        [{ type: 'section', fields: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'f' })) }],
+        /11 fields/,
+      ],
+      [
+        [{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'c' })) }],
+        /11 elements/,
+      ],
+      [
+        [
+          {
+            type: 'actions',
+            elements: [
+              { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'b'.repeat(76) } },
+            ],
+          },
+        ],
+        /at most 75/,
+      ],
+      [
+        [
+          {
+            type: 'actions',
+            elements: [
+              { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x' } },
+              { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'y' } },
+            ],
+          },
+        ],
+        /duplicate action_id/,
+      ],
+      [
+        [
+          {
+            type: 'actions',
+            elements: [
+              {
+                type: 'button',
+                action_id: 'a',
+                text: { type: 'plain_text', text: 'x' },
+                confirm: { title: { type: 'plain_text', text: 't'.repeat(101) } },
+              },
+            ],
+          },
+        ],
+        /confirm\.title/,
+      ],
+      [
+        [
+          { type: 'section', block_id: 'b', text: { type: 'mrkdwn', text: 'x' } },
+          { type: 'divider', block_id: 'b' },
+        ],
+        /duplicate block_id/,
+      ],
       [[{ type: 'bogus' }], /unknown block type/],
       [Array.from({ length: 6 }, () => section('x'.repeat(2500))), /chars of block text/],
     ];

@@ -10,21 +10,36 @@ describe('MM2 record codecs', () => {
   it('decodes the worked checkpoint example byte for byte', () => {
     const key = hex('000a 6f7264657273 2d617070 0008 412e6f7264657273 00000003');
     const value = hex('0000 00000000000003e8 00000000000003e6 0000');
-    expect(decodeCheckpoint(key, value)).toEqual({ group: 'orders-app', topic: 'A.orders', partition: 3, upstreamOffset: 1000n, downstreamOffset: 998n, metadata: '' });
+    expect(decodeCheckpoint(key, value)).toEqual({
+      group: 'orders-app',
+      topic: 'A.orders',
+      partition: 3,
+      upstreamOffset: 1000n,
+      downstreamOffset: 998n,
+      metadata: '',
+    });
   });
 
   it('decodes the worked heartbeat example', () => {
-    expect(decodeHeartbeat(hex('0001 42 0001 41'), hex('0000 0000018bcfe56800'))).toEqual({ sourceClusterAlias: 'B', targetClusterAlias: 'A', timestamp: 1700000000000 });
+    expect(decodeHeartbeat(hex('0001 42 0001 41'), hex('0000 0000018bcfe56800'))).toEqual({
+      sourceClusterAlias: 'B',
+      targetClusterAlias: 'A',
+      timestamp: 1700000000000,
+    });
   });
 
   it('skips tombstones and reads any value version with the v0 layout', () => {
     expect(decodeHeartbeat(hex('0001 42 0001 41'), null)).toBeNull();
-    expect(decodeHeartbeat(hex('0001 42 0001 41'), hex('0007 0000018bcfe56800 ffff'))?.timestamp).toBe(1700000000000);
+    expect(decodeHeartbeat(hex('0001 42 0001 41'), hex('0007 0000018bcfe56800 ffff'))?.timestamp).toBe(
+      1700000000000,
+    );
   });
 
   it('throws a decode error (never garbage) on truncated or negative-length fields', () => {
     expect(() => decodeHeartbeat(hex('0005 42'), hex('0000 0000018bcfe56800'))).toThrow(/too short/);
-    expect(() => decodeHeartbeat(hex('ffff'), hex('0000 0000018bcfe56800'))).toThrow(/negative string length/);
+    expect(() => decodeHeartbeat(hex('ffff'), hex('0000 0000018bcfe56800'))).toThrow(
+      /negative string length/,
+    );
     expect(() => decodeCheckpoint(hex('0001 41 0001 42 00000001'), hex('0000 00'))).toThrow(/too short/);
   });
 

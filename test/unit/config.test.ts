@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, resolveConfigPath } from '../../src/config/load.js';
 import { readSlackEnv } from '../../src/config/slack-env.js';
-import { KdrError } from '../../src/core/errors.js';
+import type { KdrError } from '../../src/core/errors.js';
 import { SANDBOX_CONFIG } from '../helpers/sandbox.js';
 
 const base = `
@@ -25,7 +25,12 @@ function errorOf(text: string, env: Record<string, string> = { PW: 'x' }): KdrEr
 describe('config', () => {
   it('loads the sandbox example with defaults filled in', () => {
     const cfg = parseConfig(readFileSync(SANDBOX_CONFIG, 'utf8'), {});
-    expect(cfg.flows[0]).toMatchObject({ name: 'primary-to-dr', rpo: 60_000, rto: 900_000, replicationPolicy: { type: 'default', separator: '.' } });
+    expect(cfg.flows[0]).toMatchObject({
+      name: 'primary-to-dr',
+      rpo: 60_000,
+      rto: 900_000,
+      replicationPolicy: { type: 'default', separator: '.' },
+    });
     expect(cfg.redis.url).toBe('redis://127.0.0.1:6379');
     expect(cfg.clusters.primary!.timeouts).toEqual({ connectMs: 3000, requestMs: 5000 });
   });
@@ -55,9 +60,15 @@ describe('config', () => {
   });
 
   it('refuses unknown fields, bad durations and bad regexes by name', () => {
-    expect(errorOf(base.replace('flows:', 'flowz: []\nflows:')).message).toContain('(top level): unknown field(s) "flowz"');
-    expect(errorOf(base.replace('mm2:', 'rpo: soon, mm2:')).message).toContain('flows[0].rpo: expected a duration');
-    expect(errorOf(base.replace('mm2:', 'topics: "orders(", mm2:')).message).toContain('flows[0].topics: expected a valid regular expression');
+    expect(errorOf(base.replace('flows:', 'flowz: []\nflows:')).message).toContain(
+      '(top level): unknown field(s) "flowz"',
+    );
+    expect(errorOf(base.replace('mm2:', 'rpo: soon, mm2:')).message).toContain(
+      'flows[0].rpo: expected a duration',
+    );
+    expect(errorOf(base.replace('mm2:', 'topics: "orders(", mm2:')).message).toContain(
+      'flows[0].topics: expected a valid regular expression',
+    );
   });
 
   it('requires a Connect URL for connect-mode flows', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../src/core/dispatch.js';
 import { tokenize } from '../../src/core/args.js';
+import { parseCommandLine } from '../../src/core/dispatch.js';
 
 describe('command parsing', () => {
   it('tokenizes with quotes', () => {
