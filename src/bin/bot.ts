@@ -3,8 +3,8 @@ import { loadProcessSettings } from './load.js';
 import { startRuntime, stopOnSignals } from './runtime.js';
 
 /** `kdr bot [--with-worker]`: the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise). */
-export async function runBot(argv: string[]): Promise<number> {
-  const s = loadProcessSettings(argv);
+export async function runBot(argv: string[], configPath?: string): Promise<number> {
+  const s = loadProcessSettings(argv, configPath);
   if (!s) return 2;
   const log = createLogger();
   const rt = await startRuntime({

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
-import { dispatch } from '../core/dispatch.js';
+import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config/load.js';
+import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { runBot } from './bot.js';
@@ -16,10 +16,10 @@ export const PROJECT_ROOT = resolve(
   import.meta.dirname.includes('/dist/') ? '../../..' : '../..',
 );
 
-const PROCESS_COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+const PROCESS_COMMANDS: Record<string, (argv: string[], configPath?: string) => Promise<number>> = {
   sandbox: (argv) => runSandbox(PROJECT_ROOT, argv),
-  bot: (argv) => runBot(argv),
-  worker: (argv) => runWorker(argv),
+  bot: (argv, configPath) => runBot(argv, configPath),
+  worker: (argv, configPath) => runWorker(argv, configPath),
   emulator: (argv) => runEmulator(argv),
   demo: (argv) => runDemo(PROJECT_ROOT, argv),
 };
@@ -29,17 +29,23 @@ export async function main(argv: string[]): Promise<number> {
   const { config: configFlag, rest } = splitConfigFlag(argv);
   const sub = rest[0];
   const processCommand = sub ? PROCESS_COMMANDS[sub] : undefined;
-  if (processCommand) return processCommand(rest.slice(1));
+  if (processCommand) return processCommand(rest.slice(1), configFlag);
   const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'error');
+  const line = rest.join(' ');
+  const parsed = parseCommandLine(line);
   let config: Config;
   try {
-    config = loadConfig(resolveConfigPath(configFlag, process.env), process.env);
+    // Usage and help answer without a config file: they must work on a machine that has none yet.
+    config =
+      !parsed.ok || parsed.command.immediate
+        ? NO_CONFIG
+        : loadConfig(resolveConfigPath(configFlag, process.env), process.env);
   } catch (err) {
     const e = asKdrError(err);
     process.stderr.write(`kdr: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     return USAGE_CODES.has(e.code) ? 2 : 1;
   }
-  const outcome = await dispatch(rest.join(' '), {
+  const outcome = await dispatch(line, {
     config,
     log,
     caller: { transport: 'cli', userId: process.env.USER },

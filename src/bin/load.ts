@@ -6,14 +6,15 @@ import { asKdrError } from '../core/errors.js';
 /** Config + Slack env for the long-running processes; prints the error and returns undefined when invalid. */
 export function loadProcessSettings(
   argv: string[],
+  configPath: string | undefined,
 ): { config: Config; slack: SlackEnv; flags: Record<string, unknown> } | undefined {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { config: { type: 'string' }, 'with-worker': { type: 'boolean' } },
+      options: { 'with-worker': { type: 'boolean' } },
       strict: true,
     });
-    const config = loadConfig(resolveConfigPath(values.config, process.env), process.env);
+    const config = loadConfig(resolveConfigPath(configPath, process.env), process.env);
     return { config, slack: readSlackEnv(process.env), flags: values };
   } catch (err) {
     const e = asKdrError(err, 'KDR_USAGE');

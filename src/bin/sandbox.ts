@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { asKdrError } from '../core/errors.js';
 import { sandboxDown } from '../sandbox/down.js';
+import { ensureJars } from '../sandbox/jars.js';
 import { sandboxLayout } from '../sandbox/layout.js';
 import { formatSandboxStatus, sandboxStatus } from '../sandbox/status.js';
 import { sandboxUp } from '../sandbox/up.js';
@@ -24,6 +25,10 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
         );
         return 0;
       }
+      case 'fetch':
+        ensureJars(layout, say);
+        process.stdout.write(`Kafka ${layout.kafkaVersion} jars in ${layout.jarsDir}\n`);
+        return 0;
       case 'down':
         await sandboxDown(layout, say);
         return 0;
@@ -36,7 +41,7 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
       }
       default:
         process.stderr.write(
-          'usage: kdr sandbox up|down|status [--json]\n  KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane\n',
+          'usage: kdr sandbox up|down|status|fetch [--json]\n  KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane\n',
         );
         return 2;
     }

@@ -3,8 +3,8 @@ import { loadProcessSettings } from './load.js';
 import { startRuntime, stopOnSignals } from './runtime.js';
 
 /** `kdr worker`: runs queued commands and posts their answers with the Web API. */
-export async function runWorker(argv: string[]): Promise<number> {
-  const s = loadProcessSettings(argv);
+export async function runWorker(argv: string[], configPath?: string): Promise<number> {
+  const s = loadProcessSettings(argv, configPath);
   if (!s) return 2;
   const log = createLogger();
   const rt = await startRuntime({

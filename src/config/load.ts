@@ -6,6 +6,15 @@ import { type Config, configSchema, crossCheck } from './schema.js';
 
 export type { ClusterConfig, Config, FlowConfig, SlackConfig } from './schema.js';
 
+/** Stands in for a config where a command needs none (usage, help). */
+export const NO_CONFIG: Config = {
+  clusters: {},
+  flows: [],
+  redis: { url: 'redis://127.0.0.1:6379' },
+  hooks: {},
+  dataDir: '.kdr',
+};
+
 /** Config at --config FILE, else $KDR_CONFIG, else ./kdr.yaml. */
 export function resolveConfigPath(flag: string | undefined, env: Record<string, string | undefined>): string {
   return flag ?? env.KDR_CONFIG ?? 'kdr.yaml';

@@ -2,21 +2,39 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ROOT } from './sandbox.js';
 
-/** Runs the real `kdr` binary (built by `npm test`'s pretest) as a child process. */
-export function runKdr(
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs `bin/kdr.js` of the tree at `root` as a child process; `termAfterMs` sends SIGTERM (long-running commands). */
+export function runKdrIn(
+  root: string,
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  termAfterMs?: number,
+): Promise<RunResult> {
   return new Promise((done) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), ...args], {
+    const child = spawn(process.execPath, [resolve(root, 'bin/kdr.js'), ...args], {
       env: { ...process.env, ...env },
-      cwd: ROOT,
+      cwd: root,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 }));
+    const timer = termAfterMs ? setTimeout(() => child.kill('SIGTERM'), termAfterMs) : undefined;
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code: code ?? -1, stdout, stderr, ms: Date.now() - t0 });
+    });
   });
+}
+
+/** Runs the project's own `kdr` binary (built by `npm test`'s pretest). */
+export function runKdr(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return runKdrIn(ROOT, args, env);
 }
