@@ -45,8 +45,10 @@ export const clusterSchema = z.strictObject({
     .strictObject({
       connectMs: z.number().int().positive().default(3000),
       requestMs: z.number().int().positive().default(5000),
+      /** The whole health probe of this cluster (status): past it, the cluster is reported unreachable. */
+      probeMs: z.number().int().positive().default(3000),
     })
-    .default({ connectMs: 3000, requestMs: 5000 }),
+    .default({ connectMs: 3000, requestMs: 5000, probeMs: 3000 }),
 });
 
 const connectors = z.strictObject({

@@ -8,12 +8,12 @@ import type { ClusterSnapshot } from './types.js';
 /**
  * Probes one cluster: brokers, controller, topic/partition counts, under-replicated and offline partitions.
  * Never throws: an unreachable cluster is a result (the normal case during a disaster), answered within
- * connectMs + 1 s whatever the network does.
+ * `timeouts.probeMs` whatever the network does.
  */
 export async function probeCluster(name: string, cfg: ClusterConfig, log?: Logger): Promise<ClusterSnapshot> {
   const started = Date.now();
   const admin = createKafkaClient(name, cfg, log).admin();
-  const deadline = cfg.timeouts.connectMs + 1000;
+  const deadline = cfg.timeouts.probeMs;
   try {
     const snap = await withTimeout(
       `cluster ${name} (${cfg.bootstrap.join(', ')})`,

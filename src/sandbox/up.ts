@@ -168,7 +168,7 @@ async function waitForBroker(layout: SandboxLayout, cluster: 'primary' | 'dr'): 
   const cfg = {
     bootstrap: [bootstrapOf(layout, cluster)],
     ssl: false as const,
-    timeouts: { connectMs: 3000, requestMs: 5000 },
+    timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },
   };
   await waitFor(
     `${cluster} broker`,

@@ -8,7 +8,7 @@ export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number
   const reader = new PartitionReader('dr', {
     bootstrap: [bootstrapOf(layout, 'dr')],
     ssl: false,
-    timeouts: { connectMs: 3000, requestMs: 5000 },
+    timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },
   });
   try {
     await waitFor(

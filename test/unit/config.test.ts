@@ -32,7 +32,7 @@ describe('config', () => {
       replicationPolicy: { type: 'default', separator: '.' },
     });
     expect(cfg.redis.url).toBe('redis://127.0.0.1:6379');
-    expect(cfg.clusters.primary!.timeouts).toEqual({ connectMs: 3000, requestMs: 5000 });
+    expect(cfg.clusters.primary!.timeouts).toEqual({ connectMs: 3000, requestMs: 5000, probeMs: 3000 });
   });
 
   it('substitutes ${VAR} from the environment', () => {
