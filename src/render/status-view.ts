@@ -25,10 +25,15 @@ function age(f: FlowStatus): string {
 function connectorsLine(f: FlowStatus): string {
   if (f.mode === 'dedicated') return 'dedicated MM2 (observed through its topics)';
   return f.connectors
-    .map(
-      (c) =>
-        `${c.role}=${c.state}${c.tasks.length ? ` (${c.tasks.filter((t) => t.state === 'RUNNING').length}/${c.tasks.length} tasks)` : ' (0 tasks)'}`,
-    )
+    .map((c) => {
+      const running = c.tasks.filter((t) => t.state === 'RUNNING').length;
+      const tasks = c.tasks.length
+        ? `${running}/${c.tasks.length} tasks`
+        : c.role === 'checkpoint'
+          ? 'no task until a group matches'
+          : '0 tasks';
+      return `${c.role}=${c.state} (${tasks})`;
+    })
     .join(', ');
 }
 
