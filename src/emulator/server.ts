@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { METHODS } from './methods.js';
-import { sendSlashCommand } from './slash.js';
+import { sendSlashCommand, slashCommandBody } from './slash.js';
+import { SocketModeHub } from './socket-mode.js';
 import { EmulatorState, type Fault } from './state.js';
 
 export interface EmulatorOptions {
@@ -22,6 +23,7 @@ const RESPONSE_URL_MAX_USES = 5;
  */
 export class SlackEmulator {
   readonly state = new EmulatorState();
+  readonly socketMode = new SocketModeHub();
   private server: Server | undefined;
   url = '';
 
@@ -38,12 +40,14 @@ export class SlackEmulator {
         send(res, 500, { ok: false, error: 'internal_error', detail: String(err) }),
       );
     });
+    this.server.on('upgrade', (req, socket, head) => this.socketMode.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => this.server!.listen(this.opts.port ?? 0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
   async stop(): Promise<void> {
+    this.socketMode.close();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server?.closeAllConnections();
   }
@@ -81,6 +85,11 @@ export class SlackEmulator {
       answer = { ok: false, error: fault.error };
     } else if (!token) {
       answer = { ok: false, error: 'not_authed' };
+    } else if (method === 'apps.connections.open') {
+      // needs an app-level token, as on Slack
+      answer = token.startsWith('xapp-')
+        ? { ok: true, url: this.socketMode.openUrl(this.url) }
+        : { ok: false, error: 'not_allowed_token_type' };
     } else if (this.opts.tokens?.length ? !this.opts.tokens.includes(token) : !token.startsWith('xoxb-')) {
       answer = { ok: false, error: 'invalid_auth' };
     } else {
@@ -156,6 +165,26 @@ export class SlackEmulator {
           responseUrlBase: `${this.url}/response`,
         });
         return send(res, 200, r);
+      }
+      case 'POST /_emulator/socket/slash': {
+        const { text, user, channel } = JSON.parse(raw || '{}') as {
+          text?: string;
+          user?: string;
+          channel?: string;
+        };
+        const { body } = slashCommandBody({
+          appUrl: '',
+          signingSecret: '',
+          text: text ?? '',
+          userId: user,
+          channelId: channel,
+          responseUrlBase: `${this.url}/response`,
+        });
+        return send(
+          res,
+          200,
+          await this.socketMode.push('slash_commands', Object.fromEntries(new URLSearchParams(body))),
+        );
       }
       default:
         return send(res, 404, { ok: false, error: 'not_found' });

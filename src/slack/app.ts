@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { App } from '@slack/bolt';
+import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError } from '../core/errors.js';
@@ -27,32 +27,30 @@ export interface SlackAppOptions {
  * everything else to the job queue, acknowledging well within Slack's 3-second rule.
  */
 export function createSlackApp(opts: SlackAppOptions): App {
-  const socketMode = Boolean(opts.appToken);
-  const app = new App({
-    token: opts.botToken,
-    logger: boltLogger(opts.log),
-    ...(socketMode
-      ? { socketMode: true, appToken: opts.appToken }
-      : { signingSecret: opts.signingSecret, port: opts.port ?? 3000 }),
-    ...(socketMode
-      ? {}
-      : {
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_req, res) => {
-                res.writeHead(200, { 'content-type': 'application/json' });
-                res.end('{"ok":true}');
-              },
-            },
-          ],
-        }),
-    clientOptions: {
-      ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
-      retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+  const logger = boltLogger(opts.log);
+  const clientOptions = {
+    ...(opts.slackApiUrl ? { slackApiUrl: opts.slackApiUrl } : {}),
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
+  };
+  const healthz: CustomRoute = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
     },
-  });
+  };
+  // Socket Mode's own client (apps.connections.open) takes its options from installerOptions.clientOptions.
+  const transport = opts.appToken
+    ? {
+        receiver: new SocketModeReceiver({
+          appToken: opts.appToken,
+          logger,
+          installerOptions: { clientOptions },
+        }),
+      }
+    : { signingSecret: opts.signingSecret, port: opts.port ?? 3000, customRoutes: [healthz] };
+  const app = new App({ token: opts.botToken, logger, clientOptions, ...transport });
 
   app.command('/kdr', async ({ command, ack }) => {
     const text = command.text.trim();

@@ -23,8 +23,11 @@ export interface SlackRig {
   stop(): Promise<void>;
 }
 
-/** The real app (Bolt HTTP receiver + BullMQ worker on real Redis, unique queue prefix) against the emulator. */
-export async function startSlackRig(): Promise<SlackRig> {
+/**
+ * The real app (Bolt HTTP receiver, or Socket Mode with `socketMode`, + BullMQ worker on real Redis with a unique
+ * queue prefix) against the emulator.
+ */
+export async function startSlackRig(opts: { socketMode?: boolean } = {}): Promise<SlackRig> {
   const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
@@ -34,8 +37,7 @@ export async function startSlackRig(): Promise<SlackRig> {
     config: sandboxConfig(),
     log: testLog,
     botToken,
-    signingSecret,
-    port,
+    ...(opts.socketMode ? { appToken: `xapp-test-${randomBytes(6).toString('hex')}` } : { signingSecret, port }),
     slackApiUrl: emulator.apiUrl,
     withBot: true,
     withWorker: true,
