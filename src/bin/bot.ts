@@ -2,11 +2,20 @@ import { createLogger } from '../core/logger.js';
 import { loadProcessSettings } from './load.js';
 import { startRuntime, stopOnSignals } from './runtime.js';
 
-/** `kdr bot [--with-worker]`: the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise). */
-export async function runBot(argv: string[], configPath?: string): Promise<number> {
+/**
+ * `kdr bot [--with-worker]`: the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise).
+ * `kdr worker`: runs queued commands and posts their answers with the Web API.
+ */
+export async function runService(
+  role: 'bot' | 'worker',
+  argv: string[],
+  configPath?: string,
+): Promise<number> {
   const s = loadProcessSettings(argv, configPath);
   if (!s) return 2;
   const log = createLogger();
+  const withBot = role === 'bot';
+  const withWorker = role === 'worker' || Boolean(s.flags['with-worker']);
   const rt = await startRuntime({
     config: s.config,
     log,
@@ -15,17 +24,11 @@ export async function runBot(argv: string[], configPath?: string): Promise<numbe
     appToken: s.slack.SLACK_APP_TOKEN,
     port: s.slack.PORT,
     slackApiUrl: s.slack.SLACK_API_URL,
-    withBot: true,
-    withWorker: Boolean(s.flags['with-worker']),
+    withBot,
+    withWorker,
   });
-  log.info(
-    {
-      mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http',
-      port: s.slack.PORT,
-      worker: Boolean(s.flags['with-worker']),
-    },
-    'kdr bot started',
-  );
+  const mode = withBot ? { mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http', port: s.slack.PORT } : {};
+  log.info({ ...mode, worker: withWorker }, `kdr ${role} started`);
   await stopOnSignals(rt, log);
   return 0;
 }

@@ -4,11 +4,10 @@ import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { runBot } from './bot.js';
+import { runService } from './bot.js';
 import { runDemo } from './demo.js';
 import { runEmulator } from './emulator.js';
 import { runSandbox } from './sandbox.js';
-import { runWorker } from './worker.js';
 
 /** Project root: two levels above dist/src/bin or src/bin. */
 export const PROJECT_ROOT = resolve(
@@ -18,8 +17,8 @@ export const PROJECT_ROOT = resolve(
 
 const PROCESS_COMMANDS: Record<string, (argv: string[], configPath?: string) => Promise<number>> = {
   sandbox: (argv) => runSandbox(PROJECT_ROOT, argv),
-  bot: (argv, configPath) => runBot(argv, configPath),
-  worker: (argv, configPath) => runWorker(argv, configPath),
+  bot: (argv, configPath) => runService('bot', argv, configPath),
+  worker: (argv, configPath) => runService('worker', argv, configPath),
   emulator: (argv) => runEmulator(argv),
   demo: (argv) => runDemo(PROJECT_ROOT, argv),
 };

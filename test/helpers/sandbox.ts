@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import kafkajs from 'kafkajs';
 import { type Config, loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
+import { waitFor } from '../../src/sandbox/processes.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SANDBOX_CONFIG = resolve(ROOT, 'examples/sandbox.kdr.yaml');
@@ -27,23 +28,9 @@ export function fixtureKafka(bootstrap: string) {
   });
 }
 
-export async function eventually<T>(
+/** Polls until `check` returns a value; the sandbox's own waitFor, under the name the tests read best. */
+export const eventually = <T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | undefined>,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < until) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(
-    `${what} did not happen within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`,
-  );
-}
+): Promise<T> => waitFor(what, timeoutMs, check, 500);

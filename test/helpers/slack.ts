@@ -37,7 +37,9 @@ export async function startSlackRig(opts: { socketMode?: boolean } = {}): Promis
     config: sandboxConfig(),
     log: testLog,
     botToken,
-    ...(opts.socketMode ? { appToken: `xapp-test-${randomBytes(6).toString('hex')}` } : { signingSecret, port }),
+    ...(opts.socketMode
+      ? { appToken: `xapp-test-${randomBytes(6).toString('hex')}` }
+      : { signingSecret, port }),
     slackApiUrl: emulator.apiUrl,
     withBot: true,
     withWorker: true,
