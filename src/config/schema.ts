@@ -76,8 +76,10 @@ export const flowSchema = z.strictObject({
     .strictObject({
       type: z.enum(['default', 'identity']).default('default'),
       separator: z.string().min(1).default('.'),
+      /** MM2's replication.policy.internal.topic.separator.enabled */
+      internalTopicSeparator: z.boolean().default(true),
     })
-    .default({ type: 'default', separator: '.' }),
+    .default({ type: 'default', separator: '.', internalTopicSeparator: true }),
   topics: regex.default('.*'),
   groups: regex.default('.*'),
   mm2: mm2Schema,

@@ -45,28 +45,46 @@ export class PartitionReader {
 
   /** The last `count` records of every partition of `topic` (fewer where a partition holds fewer). */
   async tail(topic: string, count: number): Promise<TailRecord[]> {
-    const ends = await this.ends(topic);
-    const cluster = await this.rawCluster(topic);
     const out: TailRecord[] = [];
-    for (const end of ends) {
-      let next = end.high - BigInt(count) > end.low ? end.high - BigInt(count) : end.low;
-      while (next < end.high) {
-        const d = this.deadline(`fetching ${topic}-${end.partition}`);
-        const { messages } = await withTimeout(
-          d.what,
-          d.ms,
-          fetchOnce(cluster, topic, end.partition, next, FETCH_BYTES),
-        );
-        if (messages.length === 0) break; // only aborted/control records left below the high watermark
-        for (const m of messages) {
-          const offset = BigInt(m.offset);
-          if (offset >= end.high) break;
-          if (!m.isControlRecord) out.push(toTailRecord(topic, end.partition, m));
-          next = offset + 1n;
-        }
-      }
+    for (const end of await this.ends(topic)) {
+      const from = end.high - BigInt(count) > end.low ? end.high - BigInt(count) : end.low;
+      await this.readRange(topic, end.partition, from, end.high, (r) => void out.push(r));
     }
     return out;
+  }
+
+  /** Every record of every partition, from the log start to the high watermark seen at the start. */
+  async readAll(topic: string, onRecord: (r: TailRecord) => void): Promise<PartitionEnds[]> {
+    const ends = await this.ends(topic);
+    for (const end of ends) await this.readRange(topic, end.partition, end.low, end.high, onRecord);
+    return ends;
+  }
+
+  /** Records with offsets in [from, to) of one partition, in log order (control records skipped). */
+  async readRange(
+    topic: string,
+    partition: number,
+    from: bigint,
+    to: bigint,
+    onRecord: (r: TailRecord) => void,
+  ): Promise<void> {
+    const cluster = await this.rawCluster(topic);
+    let next = from;
+    while (next < to) {
+      const d = this.deadline(`fetching ${topic}-${partition}`);
+      const { messages } = await withTimeout(
+        d.what,
+        d.ms,
+        fetchOnce(cluster, topic, partition, next, FETCH_BYTES),
+      );
+      if (messages.length === 0) break; // only aborted/control records left below `to`
+      for (const m of messages) {
+        const offset = BigInt(m.offset);
+        if (offset >= to) return;
+        if (!m.isControlRecord) onRecord(toTailRecord(topic, partition, m));
+        next = offset + 1n;
+      }
+    }
   }
 
   private async rawCluster(topic: string): Promise<RawCluster> {
