@@ -85,6 +85,16 @@ export const flowSchema = z.strictObject({
   mm2: mm2Schema,
   rpo: duration.default(60_000),
   rto: duration.default(900_000),
+  /** Scheduled lag checks (worker): how often, when to warn, how far back to come before an alert clears. */
+  lagCheck: z
+    .strictObject({
+      every: duration.default(30_000),
+      warnRatio: z.number().gt(0).lt(1).default(0.5),
+      hysteresis: z.number().min(0).lt(1).default(0.2),
+      groupWindow: z.number().int().min(3).max(100).default(10),
+      alertGroups: z.boolean().default(true),
+    })
+    .default({ every: 30_000, warnRatio: 0.5, hysteresis: 0.2, groupWindow: 10, alertGroups: true }),
 });
 
 export const slackSchema = z.strictObject({

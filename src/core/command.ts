@@ -15,6 +15,8 @@ export interface CommandContext {
   config: Config;
   log: Logger;
   caller: Caller;
+  /** The consumer-group verdicts kept by the scheduled lag checks, where the process can reach them. */
+  groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
 }
 
 /** How a command's result is shown: a terminal text and Block Kit (with a plain-text fallback). */

@@ -1,7 +1,7 @@
 import type { ClusterConfig, FlowConfig } from '../config/load.js';
 import { asKdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { PartitionReader } from '../kafka/partition-reader.js';
+import { ClusterReader } from '../kafka/cluster-reader.js';
 import { decodeHeartbeat } from '../mm2/heartbeat-codec.js';
 import { replicatedHeartbeatsTopic } from '../mm2/naming.js';
 
@@ -25,7 +25,7 @@ export async function readHeartbeatAge(
   log?: Logger,
 ): Promise<HeartbeatReading> {
   const topic = replicatedHeartbeatsTopic(flow);
-  const reader = new PartitionReader(flow.target, target, log);
+  const reader = new ClusterReader(flow.target, target, log);
   try {
     if (!(await reader.topicExists(topic))) {
       return {

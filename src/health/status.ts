@@ -1,10 +1,16 @@
+import { findFlow } from '../config/find-flow.js';
 import type { Config, FlowConfig } from '../config/load.js';
-import { KdrError } from '../core/errors.js';
+import { asKdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { probeCluster } from '../kafka/probe.js';
 import type { ClusterSnapshot } from '../kafka/types.js';
 import { type ConnectorState, ConnectRest } from '../mm2/connect-rest.js';
-import { readHeartbeatAge } from './heartbeat-age.js';
+import { replicatedHeartbeatsTopic } from '../mm2/naming.js';
+import { type HeartbeatReading, readHeartbeatAge } from './heartbeat-age.js';
+import { type FlowLag, flowLag } from './lag.js';
+import { judgeFlow, type Level } from './verdict.js';
+
+export { findFlow };
 
 export interface FlowStatus {
   name: string;
@@ -14,6 +20,15 @@ export interface FlowStatus {
   heartbeatTopic: string;
   heartbeatAgeMs: number | null;
   heartbeatAt: string | null;
+  /** Replication latency judged against the RPO: max(heartbeat age, oldest unreplicated record). */
+  replicationLatencyMs: number | null;
+  /** Age of the flow's newest checkpoint record. */
+  checkpointAgeMs: number | null;
+  rpoMs: number;
+  verdict: Level;
+  reason: string;
+  lagRecords: number | null;
+  groups: Array<{ group: string; checkpointAgeMs: number | null; checkpointLag: number }>;
   connectors: Array<{
     name: string;
     role: string;
@@ -30,13 +45,10 @@ export interface StatusReport {
   flows: FlowStatus[];
 }
 
-export function findFlow(config: Config, name: string): FlowConfig {
-  const flow = config.flows.find((f) => f.name === name);
-  if (!flow) {
-    const known = config.flows.map((f) => f.name).join(', ') || '(none configured)';
-    throw new KdrError('KDR_UNKNOWN_FLOW', `unknown flow "${name}"`, { hint: `known flows: ${known}` });
-  }
-  return flow;
+export interface StatusOptions {
+  now?: () => number;
+  /** The level each flow had at the previous scheduled check (applies hysteresis). */
+  previous?: (flow: string) => Level | undefined;
 }
 
 /** Cluster and replication health. Every probe runs in parallel with a short timeout; nothing here throws for bad news. */
@@ -44,15 +56,18 @@ export async function gatherStatus(
   config: Config,
   flowName: string | undefined,
   log: Logger,
-  now = () => Date.now(),
+  opts: StatusOptions = {},
 ): Promise<StatusReport> {
+  const now = opts.now ?? (() => Date.now());
   const flows = flowName ? [findFlow(config, flowName)] : config.flows;
   const clusterNames = flowName
     ? [...new Set(flows.flatMap((f) => [f.source, f.target]))]
     : Object.keys(config.clusters);
   const clusters = await Promise.all(clusterNames.map((n) => probeCluster(n, config.clusters[n]!, log)));
-  const reachable = new Map(clusters.map((c) => [c.name, c]));
-  const flowStatuses = await Promise.all(flows.map((f) => flowStatus(config, f, reachable, log, now)));
+  const byName = new Map(clusters.map((c) => [c.name, c]));
+  const flowStatuses = await Promise.all(
+    flows.map((f) => flowStatus(config, f, byName, log, now, opts.previous?.(f.name))),
+  );
   return { generatedAt: new Date(now()).toISOString(), clusters, flows: flowStatuses };
 }
 
@@ -62,40 +77,94 @@ async function flowStatus(
   clusters: Map<string, ClusterSnapshot>,
   log: Logger,
   now: () => number,
+  previous: Level | undefined,
 ): Promise<FlowStatus> {
-  const target = clusters.get(flow.target);
-  const [connectors, hb] = await Promise.all([
-    connectorStates(config, flow),
-    target?.reachable
-      ? readHeartbeatAge(flow, config.clusters[flow.target]!, now, log)
-      : Promise.resolve({
-          topic: '',
-          newestAt: null,
-          ageMs: null,
-          malformed: 0,
-          error: `target ${flow.target} is unreachable`,
-        }),
-  ]);
+  const targetUp = clusters.get(flow.target)?.reachable ?? false;
+  const sourceUp = clusters.get(flow.source)?.reachable ?? false;
+  const heartbeatTopic = replicatedHeartbeatsTopic(flow);
+  const unreachable: HeartbeatReading = {
+    topic: heartbeatTopic,
+    newestAt: null,
+    ageMs: null,
+    malformed: 0,
+    error: `target ${flow.target} is unreachable`,
+  };
   const problems: string[] = [];
-  if (hb.error) problems.push(hb.error);
-  for (const c of connectors) {
-    if (c.error) problems.push(c.error);
-    else if (c.state !== 'RUNNING') problems.push(`${c.role} connector ${c.name} is ${c.state}`);
-    for (const t of c.tasks)
-      if (t.state !== 'RUNNING')
-        problems.push(`${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${t.trace}` : ''}`);
-  }
+  const [connectors, hb, lag] = await Promise.all([
+    connectorStates(config, flow),
+    targetUp ? readHeartbeatAge(flow, config.clusters[flow.target]!, now, log) : Promise.resolve(unreachable),
+    sourceUp && targetUp ? lagOrProblem(config, flow, log, now, problems) : Promise.resolve(undefined),
+  ]);
+  if (hb.error) problems.unshift(hb.error);
+  if (!sourceUp)
+    problems.push(`source ${flow.source} is unreachable: lag and checkpoint freshness cannot be measured`);
+  const connectorProblems = connectorIssues(connectors);
+  problems.push(...connectorProblems, ...(lag?.problems ?? []));
+  const verdict = judgeFlow(
+    {
+      rpoMs: flow.rpo,
+      warnRatio: flow.lagCheck.warnRatio,
+      hysteresis: flow.lagCheck.hysteresis,
+      heartbeatAgeMs: hb.ageMs,
+      maxLagMs: lag?.totals.maxLagMs ?? null,
+      targetReachable: targetUp,
+      heartbeatTopic,
+      connectorProblems,
+    },
+    previous,
+  );
+  const checkpointAges = (lag?.groups ?? [])
+    .map((g) => g.checkpointAgeMs)
+    .filter((x): x is number => x !== null);
   return {
-    problems: [...new Set(problems)],
     name: flow.name,
     source: flow.source,
     target: flow.target,
     mode: flow.mm2.mode,
-    heartbeatTopic: hb.topic || `${flow.source}${flow.replicationPolicy.separator}heartbeats`,
+    heartbeatTopic,
     heartbeatAgeMs: hb.ageMs,
     heartbeatAt: hb.newestAt === null ? null : new Date(hb.newestAt).toISOString(),
+    replicationLatencyMs: verdict.latencyMs,
+    checkpointAgeMs: checkpointAges.length ? Math.min(...checkpointAges) : null,
+    rpoMs: flow.rpo,
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+    lagRecords: lag?.totals.lagRecords ?? null,
+    groups: (lag?.groups ?? []).map((g) => ({
+      group: g.group,
+      checkpointAgeMs: g.checkpointAgeMs,
+      checkpointLag: g.checkpointLag,
+    })),
     connectors,
+    problems: [...new Set(problems)],
   };
+}
+
+async function lagOrProblem(
+  config: Config,
+  flow: FlowConfig,
+  log: Logger,
+  now: () => number,
+  problems: string[],
+): Promise<FlowLag | undefined> {
+  try {
+    return await flowLag(config, flow, log, { timeLagSamples: 20 }, now);
+  } catch (err) {
+    problems.push(`lag could not be measured: ${asKdrError(err).message}`);
+    return undefined;
+  }
+}
+
+function connectorIssues(connectors: FlowStatus['connectors']): string[] {
+  const out: string[] = [];
+  for (const c of connectors) {
+    if (c.error) out.push(c.error);
+    else if (c.state !== 'RUNNING') out.push(`${c.role} connector ${c.name} is ${c.state}`);
+    for (const t of c.tasks)
+      if (t.state !== 'RUNNING')
+        out.push(`${c.name} task ${t.id} is ${t.state}${t.trace ? `: ${t.trace}` : ''}`);
+  }
+  return out;
 }
 
 async function connectorStates(config: Config, flow: FlowConfig): Promise<FlowStatus['connectors']> {

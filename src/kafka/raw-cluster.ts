@@ -4,7 +4,7 @@ import type { KafkaClient } from './client.js';
  * kafkajs has no public "read these offsets without a consumer group" API; its consumer always joins a
  * group, which costs group.initial.rebalance.delay.ms (3 s by default) on every probe. Its internal Cluster
  * object does expose leader lookup and Fetch, which is what its own consumer uses. kafkajs is pinned to
- * 2.2.4 (maintenance mode, no further releases); test/kafka/partition-reader.test.ts guards this against a
+ * 2.2.4 (maintenance mode, no further releases); test/integration/cluster-reader.test.ts guards this against a
  * real broker.
  */
 export interface RawMessage {
@@ -40,6 +40,10 @@ export interface RawCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   addTargetTopic(topic: string): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  fetchTopicsOffset(
+    topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning: boolean }>,
+  ): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
   refreshMetadata(): Promise<void>;
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
   findBroker(args: { nodeId: number }): Promise<RawBroker>;

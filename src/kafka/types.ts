@@ -29,3 +29,16 @@ export interface PartitionEnds {
   low: bigint;
   high: bigint;
 }
+
+export interface GroupInfo {
+  groupId: string;
+  state: string;
+  members: number;
+  protocolType: string;
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}

@@ -98,6 +98,38 @@ export class ConnectRest {
     return status;
   }
 
+  /**
+   * A MirrorSourceConnector's committed source offsets (Kafka 3.5+): per source topic-partition, the upstream
+   * offset of the last record it replicated. Lags reality by up to the worker's offset.flush.interval.ms.
+   */
+  async sourceOffsets(name: string): Promise<Map<string, number>> {
+    const { status, body } = await this.request<{
+      offsets?: Array<{ partition: { topic?: string; partition?: number }; offset: { offset?: number } }>;
+      message?: string;
+    }>('GET', `/connectors/${encodeURIComponent(name)}/offsets`);
+    if (status !== 200) {
+      throw new KdrError(
+        'KDR_CONNECT_OFFSETS',
+        `Connect answered ${status} for the offsets of ${name}: ${body?.message ?? ''}`,
+        {
+          hint: 'GET /connectors/{name}/offsets needs Kafka Connect 3.5+; kdr falls back to MM2 offset syncs',
+          retriable: status >= 500,
+        },
+      );
+    }
+    const out = new Map<string, number>();
+    for (const o of body.offsets ?? []) {
+      if (
+        o.partition.topic !== undefined &&
+        o.partition.partition !== undefined &&
+        typeof o.offset.offset === 'number'
+      ) {
+        out.set(`${o.partition.topic}:${o.partition.partition}`, o.offset.offset);
+      }
+    }
+    return out;
+  }
+
   async listConnectors(): Promise<string[]> {
     const { status, body } = await this.request<string[]>('GET', '/connectors');
     if (status !== 200)

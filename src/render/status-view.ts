@@ -18,10 +18,6 @@ function clusterRow(c: ClusterSnapshot): string[] {
   ];
 }
 
-function age(f: FlowStatus): string {
-  return f.heartbeatAgeMs === null ? 'none' : formatDuration(f.heartbeatAgeMs);
-}
-
 function connectorsLine(f: FlowStatus): string {
   if (f.mode === 'dedicated') return 'dedicated MM2 (observed through its topics)';
   return f.connectors
@@ -46,8 +42,25 @@ function clusterTable(r: StatusReport): string {
 
 function flowTable(r: StatusReport): string {
   return table(
-    ['flow', 'direction', 'heartbeat age', 'connectors'],
-    r.flows.map((f) => [f.name, `${f.source} -> ${f.target}`, age(f), connectorsLine(f)]),
+    ['flow', 'direction', 'verdict', 'why', 'connectors'],
+    r.flows.map((f) => [
+      f.name,
+      `${f.source} -> ${f.target}`,
+      f.verdict.toUpperCase(),
+      f.reason,
+      connectorsLine(f),
+    ]),
+  );
+}
+
+function groupFreshness(r: StatusReport): string[] {
+  return r.flows.flatMap((f) =>
+    f.groups
+      .filter((g) => g.checkpointLag > 0)
+      .map(
+        (g) =>
+          `${f.name}: group ${g.group} has ${g.checkpointLag} committed record(s) not yet checkpointed (last checkpoint ${g.checkpointAgeMs === null ? 'never' : `${formatDuration(g.checkpointAgeMs)} ago`})`,
+      ),
   );
 }
 
@@ -55,13 +68,14 @@ function problems(r: StatusReport): string[] {
   return [
     ...r.clusters.filter((c) => !c.reachable).map((c) => `${c.name}: ${c.error}`),
     ...r.flows.flatMap((f) => f.problems.map((p) => `${f.name}: ${p}`)),
+    ...groupFreshness(r),
   ];
 }
 
 function summary(r: StatusReport): string {
   const down = r.clusters.filter((c) => !c.reachable).map((c) => c.name);
   const bad = r.flows.filter((f) => f.problems.length > 0).map((f) => f.name);
-  const flows = r.flows.map((f) => `${f.name} heartbeat ${age(f)}`).join('; ');
+  const flows = r.flows.map((f) => `${f.name} ${f.verdict.toUpperCase()} (${f.reason})`).join('; ');
   if (down.length === 0 && bad.length === 0)
     return `kdr status: all ${r.clusters.length} clusters reachable; ${flows || 'no flows configured'}`;
   return `kdr status: ${down.length ? `UNREACHABLE ${down.join(', ')}; ` : ''}${bad.length ? `problems in ${bad.join(', ')}; ` : ''}${flows}`;

@@ -1,11 +1,11 @@
-import { PartitionReader } from '../kafka/partition-reader.js';
+import { ClusterReader } from '../kafka/cluster-reader.js';
 import { decodeHeartbeat } from '../mm2/heartbeat-codec.js';
 import { bootstrapOf, type SandboxLayout } from './layout.js';
 import { waitFor } from './processes.js';
 
 /** Waits until `primary.heartbeats` on dr holds a heartbeat younger than 10 s. */
 export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number): Promise<void> {
-  const reader = new PartitionReader('dr', {
+  const reader = new ClusterReader('dr', {
     bootstrap: [bootstrapOf(layout, 'dr')],
     ssl: false,
     timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PartitionReader } from '../../src/kafka/partition-reader.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import type { TailRecord } from '../../src/kafka/types.js';
 import { decodeCheckpoint } from '../../src/mm2/checkpoint-codec.js';
 import { decodeHeartbeat } from '../../src/mm2/heartbeat-codec.js';
@@ -9,7 +9,7 @@ import { runKafkaJava } from '../helpers/java.js';
 import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
-const dr = new PartitionReader('dr', config.clusters.dr!);
+const dr = new ClusterReader('dr', config.clusters.dr!);
 afterAll(() => dr.close());
 
 /** MM2's own formatter over the first `count` records of `topic` on dr, one line per record. */

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PartitionReader } from '../../src/kafka/partition-reader.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { decodeCheckpoint } from '../../src/mm2/checkpoint-codec.js';
 import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const primary = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
-const drReader = new PartitionReader('dr', config.clusters.dr!);
+const drReader = new ClusterReader('dr', config.clusters.dr!);
 
 afterAll(async () => {
   await drReader.close();

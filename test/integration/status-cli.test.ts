@@ -37,6 +37,12 @@ describe('kdr status on the real sandbox', () => {
     });
     expect(flow.heartbeatAgeMs).toBeGreaterThanOrEqual(0);
     expect(flow.heartbeatAgeMs).toBeLessThan(10_000);
+    expect(flow).toMatchObject({
+      verdict: 'ok',
+      rpoMs: 60_000,
+      reason: expect.stringMatching(/^heartbeats .* old, RPO 1 min 00 s$/),
+    });
+    expect(flow.replicationLatencyMs).toBeGreaterThanOrEqual(flow.heartbeatAgeMs);
     expect(flow.connectors.map((c: { role: string; state: string }) => [c.role, c.state])).toEqual([
       ['source', 'RUNNING'],
       ['checkpoint', 'RUNNING'],
@@ -48,7 +54,7 @@ describe('kdr status on the real sandbox', () => {
     const r = await runKdr(['status', '--config', SANDBOX_CONFIG]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^cluster\s+reachable\s+brokers/m);
-    expect(r.stdout).toMatch(/^primary-to-dr\s+primary -> dr\s+\d/m);
+    expect(r.stdout).toMatch(/^primary-to-dr\s+primary -> dr\s+OK\s+heartbeats /m);
   });
 
   it('with dr on a dead port: answers, says which cluster is unreachable and why, and exits 0 (it did its job)', async () => {
@@ -64,6 +70,10 @@ describe('kdr status on the real sandbox', () => {
     expect(dr.error).toMatch(/ECONNREFUSED|did not answer/);
     expect(doc.clusters.find((c: { name: string }) => c.name === 'primary').reachable).toBe(true);
     expect(doc.flows[0].heartbeatAgeMs).toBeNull();
+    expect(doc.flows[0]).toMatchObject({
+      verdict: 'unknown',
+      reason: expect.stringContaining('target cluster is unreachable'),
+    });
     expect(doc.flows[0].problems.join('\n')).toContain(
       'Kafka Connect at http://127.0.0.1:18999 is unreachable',
     );

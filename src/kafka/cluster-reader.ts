@@ -3,12 +3,15 @@ import type { Logger } from '../core/logger.js';
 import { withTimeout } from '../core/timeout.js';
 import { createKafkaClient } from './client.js';
 import { createRawCluster, fetchOnce, type RawCluster } from './raw-cluster.js';
-import type { PartitionEnds, TailRecord } from './types.js';
+import type { CommittedOffset, GroupInfo, PartitionEnds, TailRecord } from './types.js';
 
 const FETCH_BYTES = 1 << 20;
 
-/** Reads records at known offsets without joining a consumer group (no commits, no rebalance delay). */
-export class PartitionReader {
+/**
+ * The read side of a cluster, in DR terms: topics, end offsets, groups and their commits, and records at known
+ * offsets read without joining a consumer group (no commits, no rebalance delay). Every call has a deadline.
+ */
+export class ClusterReader {
   private readonly client;
   private readonly admin;
   private cluster: RawCluster | undefined;
@@ -41,6 +44,77 @@ export class PartitionReader {
     return offsets
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  private timed<T>(what: string, work: Promise<T>): Promise<T> {
+    const d = this.deadline(what);
+    return withTimeout(d.what, d.ms, work);
+  }
+
+  /** Every topic with its partition count. */
+  async topicPartitions(): Promise<Map<string, number>> {
+    const { topics } = await this.timed('reading topic metadata', this.admin.fetchTopicMetadata());
+    return new Map(topics.map((t) => [t.name, t.partitions.length]));
+  }
+
+  /** High watermarks of many topics, batched per leader (one ListOffsets request per broker). */
+  endOffsets(topics: Map<string, number>): Promise<Map<string, bigint[]>> {
+    return this.listOffsets(topics, false);
+  }
+
+  /** Log start offsets of many topics, batched per leader. */
+  startOffsets(topics: Map<string, number>): Promise<Map<string, bigint[]>> {
+    return this.listOffsets(topics, true);
+  }
+
+  private async listOffsets(
+    topics: Map<string, number>,
+    fromBeginning: boolean,
+  ): Promise<Map<string, bigint[]>> {
+    const out = new Map<string, bigint[]>();
+    if (topics.size === 0) return out;
+    const cluster = await this.rawClusterFor([...topics.keys()]);
+    const req = [...topics].map(([topic, n]) => ({
+      topic,
+      fromBeginning,
+      partitions: Array.from({ length: n }, (_, partition) => ({ partition })),
+    }));
+    const res = await this.timed(
+      `reading end offsets of ${topics.size} topics`,
+      cluster.fetchTopicsOffset(req),
+    );
+    for (const t of res) {
+      const ends = new Array<bigint>(topics.get(t.topic) ?? 0).fill(0n);
+      for (const p of t.partitions) ends[p.partition] = BigInt(p.offset);
+      out.set(t.topic, ends);
+    }
+    return out;
+  }
+
+  async listGroups(): Promise<string[]> {
+    const { groups } = await this.timed('listing consumer groups', this.admin.listGroups());
+    return groups.map((g) => g.groupId);
+  }
+
+  async describeGroups(groupIds: string[]): Promise<GroupInfo[]> {
+    if (groupIds.length === 0) return [];
+    const { groups } = await this.timed('describing consumer groups', this.admin.describeGroups(groupIds));
+    return groups.map((g) => ({
+      groupId: g.groupId,
+      state: g.state,
+      members: g.members.length,
+      protocolType: g.protocolType,
+    }));
+  }
+
+  /** Committed offsets of a group, for every topic it committed on. */
+  async groupOffsets(groupId: string): Promise<CommittedOffset[]> {
+    const res = await this.timed(`reading offsets of group ${groupId}`, this.admin.fetchOffsets({ groupId }));
+    return res.flatMap((t) =>
+      t.partitions
+        .filter((p) => Number(p.offset) >= 0)
+        .map((p) => ({ topic: t.topic, partition: p.partition, offset: BigInt(p.offset) })),
+    );
   }
 
   /** The last `count` records of every partition of `topic` (fewer where a partition holds fewer). */
@@ -88,11 +162,15 @@ export class PartitionReader {
   }
 
   private async rawCluster(topic: string): Promise<RawCluster> {
+    return this.rawClusterFor([topic]);
+  }
+
+  private async rawClusterFor(topics: string[]): Promise<RawCluster> {
     if (!this.cluster) {
       this.cluster = createRawCluster(this.client);
-      await this.cluster.connect();
+      await this.timed('connecting', this.cluster.connect());
     }
-    await this.cluster.addTargetTopic(topic);
+    await this.timed('reading metadata', this.cluster.addMultipleTargetTopics(topics));
     return this.cluster;
   }
 

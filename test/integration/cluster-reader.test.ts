@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PartitionReader } from '../../src/kafka/partition-reader.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 
-describe('PartitionReader (group-free reads through kafkajs internals) against a real broker', () => {
-  const reader = new PartitionReader('primary', config.clusters.primary!);
+describe('ClusterReader (group-free reads through kafkajs internals) against a real broker', () => {
+  const reader = new ClusterReader('primary', config.clusters.primary!);
   afterAll(() => reader.close());
 
   it('returns exactly the last N records of each partition, with offsets, keys, values and timestamps', async () => {

@@ -1,0 +1,128 @@
+import type { Block, View } from '../core/command.js';
+import { formatDuration } from '../core/duration.js';
+import type { FlowLag, GroupLag, LagReport } from '../health/lag.js';
+import { table } from './table.js';
+
+const ms = (v: number | null) => (v === null ? '-' : formatDuration(v));
+const num = (v: number | null) => (v === null ? '-' : String(v));
+
+function partitionTable(f: FlowLag, limit: number): string {
+  const rows = [...f.partitions].sort((a, b) => b.lagRecords - a.lagRecords).slice(0, limit);
+  const body = table(
+    ['topic', 'partition', 'source end', 'replicated to', 'lag (records)', 'lag (time)'],
+    rows.map((p) => [
+      p.topic,
+      String(p.partition),
+      String(p.sourceEnd),
+      String(p.replicatedUpTo),
+      String(p.lagRecords),
+      ms(p.lagMs),
+    ]),
+  );
+  return rows.length < f.partitions.length
+    ? `${body}\n(${f.partitions.length - rows.length} more partitions, all lagging less; --json lists every one)`
+    : body;
+}
+
+function groupRow(g: GroupLag): string[] {
+  const slack = g.partitions.map((p) => p.slack).filter((x): x is number => x !== null);
+  const rereads = g.partitions.map((p) => p.expectedRereads).filter((x): x is number => x !== null);
+  return [
+    g.group,
+    g.status,
+    `${g.state}/${g.members}`,
+    String(g.sourceLag),
+    ms(g.checkpointAgeMs),
+    slack.length ? String(Math.max(...slack)) : '-',
+    rereads.length ? String(rereads.reduce((a, b) => a + b, 0)) : '-',
+  ];
+}
+
+function groupTable(f: FlowLag, limit: number): string {
+  const rows = f.groups.slice(0, limit).map(groupRow);
+  const body = table(
+    ['group', 'status', 'state/members', 'source lag', 'checkpoint age', 'max slack', 'expected re-reads'],
+    rows,
+  );
+  return f.groups.length > limit
+    ? `${body}\n(${f.groups.length - limit} more groups; --json or --group G for the rest)`
+    : body;
+}
+
+function groupDetail(g: GroupLag): string {
+  return table(
+    [
+      'topic',
+      'partition',
+      'committed (source)',
+      'translated (target)',
+      'target end',
+      'slack',
+      'expected re-reads',
+    ],
+    g.partitions.map((p) => [
+      p.topic,
+      String(p.partition),
+      String(p.sourceCommitted),
+      num(p.translated),
+      num(p.targetEnd),
+      num(p.slack),
+      num(p.expectedRereads),
+    ]),
+  );
+}
+
+function flowHeadline(f: FlowLag): string {
+  const t = f.totals;
+  return `${f.name} (${f.source} -> ${f.target}): ${t.lagRecords} records behind across ${t.partitions} partitions, max ${ms(t.maxLagMs)}; ${t.groups} groups; positions from ${f.replicationSource}`;
+}
+
+function flowText(f: FlowLag, partitionLimit: number, groupLimit: number, detail: boolean): string {
+  const parts = [
+    flowHeadline(f),
+    '',
+    partitionTable(f, partitionLimit),
+    '',
+    f.groups.length
+      ? groupTable(f, groupLimit)
+      : 'no consumer groups of this flow have committed on the source',
+  ];
+  if (detail) for (const g of f.groups) parts.push('', `group ${g.group}:`, groupDetail(g));
+  if (f.unmirroredTopics.length) parts.push('', `not mirrored: ${f.unmirroredTopics.join(', ')}`);
+  if (f.problems.length) parts.push('', 'Problems:', ...f.problems.map((p) => `  - ${p}`));
+  return parts.join('\n');
+}
+
+export const lagView: View<LagReport> = {
+  summary: (r) =>
+    r.flows
+      .map(
+        (f) =>
+          `kdr lag ${f.name}: ${f.totals.lagRecords} records behind, max ${ms(f.totals.maxLagMs)}, ${f.totals.groups} groups`,
+      )
+      .join('; ') || 'kdr lag: no flows configured',
+  text: (r) =>
+    r.flows.map((f) => flowText(f, 50, 50, f.groups.length === 1)).join('\n\n') || 'no flows configured',
+  blocks(r) {
+    const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: 'kdr lag' } }];
+    for (const f of r.flows) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${flowHeadline(f)}*` } });
+      blocks.push({
+        type: 'section',
+        text: { type: 'mrkdwn', text: `\`\`\`${partitionTable(f, 10)}\`\`\`` },
+      });
+      if (f.groups.length)
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${groupTable(f, 15)}\`\`\`` } });
+      const notes = [
+        ...(f.unmirroredTopics.length ? [`not mirrored: ${f.unmirroredTopics.slice(0, 10).join(', ')}`] : []),
+        ...f.problems,
+      ];
+      if (notes.length)
+        blocks.push({
+          type: 'context',
+          elements: notes.slice(0, 10).map((n) => ({ type: 'mrkdwn', text: n.slice(0, 300) })),
+        });
+    }
+    return blocks;
+  },
+};
