@@ -4,6 +4,7 @@ import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { openGroupStatusReader } from '../health/group-status-reader.js';
 import { runService } from './bot.js';
 import { runDemo } from './demo.js';
 import { runEmulator } from './emulator.js';
@@ -44,11 +45,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kdr: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     return USAGE_CODES.has(e.code) ? 2 : 1;
   }
+  const statuses =
+    parsed.ok && parsed.command.name === 'lag' ? openGroupStatusReader(config.redis.url) : undefined;
   const outcome = await dispatch(line, {
     config,
     log,
     caller: { transport: 'cli', userId: process.env.USER },
-  });
+    ...(statuses ? { groupStatus: statuses.groupStatus } : {}),
+  }).finally(() => statuses?.close());
   const json = rest.includes('--json');
   switch (outcome.kind) {
     case 'ok':

@@ -1,9 +1,13 @@
+import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
+import { HealthMetrics } from '../health/metrics.js';
+import { startMetricsServer } from '../health/metrics-server.js';
 import { CommandQueue } from '../queue/command-queue.js';
 import { startCommandWorker } from '../queue/command-worker.js';
+import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 
@@ -19,24 +23,55 @@ export interface RuntimeOptions {
   withWorker?: boolean;
   /** BullMQ key prefix; tests use a unique one so they never share queues. */
   prefix?: string;
+  /** Scheduled lag checks and alerts (default: on wherever the worker runs). */
+  withHealth?: boolean;
+  /** Port of the worker's /metrics and /healthz (0: any free port; default $KDR_METRICS_PORT or 9464). */
+  metricsPort?: number;
 }
 
 export interface Runtime {
   app?: App;
   worker?: Worker;
   queue?: CommandQueue;
+  health?: HealthWorker;
+  metrics?: HealthMetrics;
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
 /** Wires the real adapters together: the Bolt app and/or the BullMQ worker. Entry points only. */
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const rt: Runtime = { stop: async () => undefined };
+  let metricsServer: Server | undefined;
   if (o.withWorker) {
+    const poster = new SlackPoster(o.botToken, o.slackApiUrl);
+    if (o.withHealth !== false) {
+      rt.metrics = new HealthMetrics();
+      rt.health = await startHealthWorker({
+        config: o.config,
+        log: o.log,
+        poster,
+        metrics: rt.metrics,
+        prefix: o.prefix,
+      });
+      const health = rt.health;
+      const port = o.metricsPort ?? Number(process.env.KDR_METRICS_PORT ?? 9464);
+      const started = await startMetricsServer(rt.metrics, port, async () => health.worker.isRunning());
+      metricsServer = started.server;
+      rt.metricsUrl = started.url;
+    }
+    const store = rt.health?.store;
     rt.worker = startCommandWorker({
       config: o.config,
       log: o.log.child({ component: 'worker' }),
-      poster: new SlackPoster(o.botToken, o.slackApiUrl),
+      poster,
       prefix: o.prefix,
+      ...(store
+        ? {
+            groupStatus: async (flow: string, group: string) =>
+              (await store.groupStates(flow)).get(group)?.status,
+          }
+        : {}),
     });
     await rt.worker.waitUntilReady();
   }
@@ -60,6 +95,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await rt.app?.stop().catch(() => undefined);
     await rt.queue?.close().catch(() => undefined);
     await rt.worker?.close().catch(() => undefined);
+    await rt.health?.close().catch(() => undefined);
+    await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
   };
   return rt;
 }

@@ -4,8 +4,9 @@ import type { Logger } from '../core/logger.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
 import { ConnectRest } from '../mm2/connect-rest.js';
 import { remoteTopic } from '../mm2/naming.js';
+import type { OffsetSync } from '../mm2/offset-sync-codec.js';
 import { flowGroupFilter, flowTopicFilter } from './flow-filters.js';
-import { checkpointKey, scanCheckpoints, scanOffsetSyncs, syncAtOrBefore } from './mm2-topics.js';
+import { checkpointKey, scanCheckpoints, scanOffsetSyncs } from './mm2-topics.js';
 
 export interface PartitionLag {
   topic: string;
@@ -276,7 +277,7 @@ async function groupLags(
         targetEnd: targetEnd === undefined ? null : Number(targetEnd),
         slack: cp && targetEnd !== undefined ? Number(targetEnd - cp.downstreamOffset) : null,
         expectedRereads: cp
-          ? expectedRereads(c.offset, cp.upstreamOffset, syncs.get(`${c.topic}:${c.partition}`))
+          ? expectedRereads(c.offset, cp.downstreamOffset, syncs.get(`${c.topic}:${c.partition}`))
           : null,
       });
     }
@@ -301,22 +302,33 @@ async function groupLags(
 }
 
 /**
- * After a failover the group resumes at the checkpoint's downstream offset. MM2 translated the checkpoint's
- * upstream offset u from the newest sync s with s.upstream ≤ u: exact when u = s.upstream, otherwise one past
- * s.downstream, so the records between s.upstream and u are read again. Commits made on the source after the
- * checkpoint (committed − u) are read again too. Without the sync, only the second part is known.
+ * After a failover the group resumes on the target at the checkpoint's downstream offset d. The records it reads
+ * again are those between the source equivalent of d and the group's committed offset on the source. The source
+ * equivalent comes from the offset syncs: the newest sync with downstream ≤ d, then one record per offset after
+ * it (MM2 itself may have translated from an older sync than the newest one on the topic: its in-memory store
+ * keeps syncs sparse behind the head, so d can sit several records before the committed position). Without a
+ * usable sync, d is assumed to map 1:1 (exact for plain topics; compaction, filters or transactions add gaps).
+ * Negative: the group would skip records.
  */
 export function expectedRereads(
   committed: bigint,
-  checkpointUpstream: bigint,
-  syncs: Array<{ upstreamOffset: bigint }> | undefined,
+  translated: bigint,
+  syncs: OffsetSync[] | undefined,
 ): number {
-  const sync = syncAtOrBefore(syncs as never, checkpointUpstream);
-  const atCheckpoint =
-    sync && checkpointUpstream > sync.upstreamOffset
-      ? Number(checkpointUpstream - sync.upstreamOffset - 1n)
-      : 0;
-  return Number(committed - checkpointUpstream) + atCheckpoint;
+  let sourceEquivalent = translated;
+  const list = syncs ?? [];
+  for (let i = list.length - 1; i >= 0; i--) {
+    const s = list[i]!;
+    if (s.downstreamOffset <= translated) {
+      sourceEquivalent = s.upstreamOffset + (translated - s.downstreamOffset);
+      break;
+    }
+  }
+  if (sourceEquivalent === translated && list.length > 0 && list[0]!.downstreamOffset > translated) {
+    // only later syncs survive (compaction): extrapolate back from the oldest one
+    sourceEquivalent = list[0]!.upstreamOffset - (list[0]!.downstreamOffset - translated);
+  }
+  return Number(committed - sourceEquivalent);
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {

@@ -83,10 +83,3 @@ export async function scanOffsetSyncs(
   }
   return { topic, location, syncs };
 }
-
-/** The newest sync with upstream ≤ `upstream` (what MM2 translates from), or undefined. */
-export function syncAtOrBefore(list: OffsetSync[] | undefined, upstream: bigint): OffsetSync | undefined {
-  if (!list) return undefined;
-  for (let i = list.length - 1; i >= 0; i--) if (list[i]!.upstreamOffset <= upstream) return list[i];
-  return undefined;
-}

@@ -65,20 +65,21 @@ export async function gatherStatus(
     : Object.keys(config.clusters);
   const clusters = await Promise.all(clusterNames.map((n) => probeCluster(n, config.clusters[n]!, log)));
   const byName = new Map(clusters.map((c) => [c.name, c]));
-  const flowStatuses = await Promise.all(
-    flows.map((f) => flowStatus(config, f, byName, log, now, opts.previous?.(f.name))),
+  const assessed = await Promise.all(
+    flows.map((f) => assessFlow(config, f, byName, log, now, opts.previous?.(f.name))),
   );
-  return { generatedAt: new Date(now()).toISOString(), clusters, flows: flowStatuses };
+  return { generatedAt: new Date(now()).toISOString(), clusters, flows: assessed.map((a) => a.status) };
 }
 
-async function flowStatus(
+/** A flow's health and, when both clusters answer, its lag (the scheduled checks use both). */
+export async function assessFlow(
   config: Config,
   flow: FlowConfig,
   clusters: Map<string, ClusterSnapshot>,
   log: Logger,
   now: () => number,
   previous: Level | undefined,
-): Promise<FlowStatus> {
+): Promise<{ status: FlowStatus; lag?: FlowLag }> {
   const targetUp = clusters.get(flow.target)?.reachable ?? false;
   const sourceUp = clusters.get(flow.source)?.reachable ?? false;
   const heartbeatTopic = replicatedHeartbeatsTopic(flow);
@@ -116,7 +117,7 @@ async function flowStatus(
   const checkpointAges = (lag?.groups ?? [])
     .map((g) => g.checkpointAgeMs)
     .filter((x): x is number => x !== null);
-  return {
+  const status: FlowStatus = {
     name: flow.name,
     source: flow.source,
     target: flow.target,
@@ -138,6 +139,7 @@ async function flowStatus(
     connectors,
     problems: [...new Set(problems)],
   };
+  return { status, ...(lag ? { lag } : {}) };
 }
 
 async function lagOrProblem(

@@ -12,6 +12,7 @@ export interface CommandWorkerOptions {
   poster: Poster;
   prefix?: string;
   concurrency?: number;
+  groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
 }
 
 /** Runs queued Slack commands through the same dispatcher as the CLI and posts the answer to the channel. */
@@ -29,6 +30,7 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
         config: opts.config,
         log,
         caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
+        ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
       });
       const posted = await opts.poster.postMessage(data.channelId, {
         text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,

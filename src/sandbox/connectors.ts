@@ -35,6 +35,8 @@ export function sandboxConnectorConfigs(layout: SandboxLayout): Record<string, R
       ...common(layout, 'primary', 'dr'),
       'connector.class': 'org.apache.kafka.connect.mirror.MirrorSourceConnector',
       topics: '.*',
+      // MM2's default excludes plus a prefix the tests use for a topic that must stay unmirrored
+      'topics.exclude': '.*[-.]internal, .*\\.replica, __.*, unmirrored-.*',
       'replication.factor': '1',
       'offset-syncs.topic.replication.factor': '1',
       'offset-syncs.topic.location': 'target',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { type Runtime, startRuntime } from '../../src/bin/runtime.js';
+import type { Config } from '../../src/config/load.js';
 import { SlackEmulator } from '../../src/emulator/server.js';
 import { sandboxConfig, testLog, unique } from './sandbox.js';
 
@@ -27,14 +28,16 @@ export interface SlackRig {
  * The real app (Bolt HTTP receiver, or Socket Mode with `socketMode`, + BullMQ worker on real Redis with a unique
  * queue prefix) against the emulator.
  */
-export async function startSlackRig(opts: { socketMode?: boolean } = {}): Promise<SlackRig> {
+export async function startSlackRig(
+  opts: { socketMode?: boolean; withHealth?: boolean; config?: Config } = {},
+): Promise<SlackRig> {
   const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
   const port = await freePort();
   const prefix = unique('kdr-test');
   const runtime = await startRuntime({
-    config: sandboxConfig(),
+    config: opts.config ?? sandboxConfig(),
     log: testLog,
     botToken,
     ...(opts.socketMode
@@ -43,6 +46,8 @@ export async function startSlackRig(opts: { socketMode?: boolean } = {}): Promis
     slackApiUrl: emulator.apiUrl,
     withBot: true,
     withWorker: true,
+    withHealth: opts.withHealth ?? false,
+    metricsPort: 0,
     prefix,
   });
   const appUrl = `http://127.0.0.1:${port}/slack/events`;
