@@ -315,19 +315,10 @@ export function expectedRereads(
   translated: bigint,
   syncs: OffsetSync[] | undefined,
 ): number {
-  let sourceEquivalent = translated;
   const list = syncs ?? [];
-  for (let i = list.length - 1; i >= 0; i--) {
-    const s = list[i]!;
-    if (s.downstreamOffset <= translated) {
-      sourceEquivalent = s.upstreamOffset + (translated - s.downstreamOffset);
-      break;
-    }
-  }
-  if (sourceEquivalent === translated && list.length > 0 && list[0]!.downstreamOffset > translated) {
-    // only later syncs survive (compaction): extrapolate back from the oldest one
-    sourceEquivalent = list[0]!.upstreamOffset - (list[0]!.downstreamOffset - translated);
-  }
+  const base = list.findLast((s) => s.downstreamOffset <= translated) ?? list[0];
+  // the newest sync at or below d; failing that (compaction kept only later ones), the oldest, extrapolated back
+  const sourceEquivalent = base ? base.upstreamOffset + (translated - base.downstreamOffset) : translated;
   return Number(committed - sourceEquivalent);
 }
 
