@@ -122,6 +122,7 @@ export async function flowLag(
 
     const partitions: PartitionLag[] = [];
     for (const [topic, ends] of sourceEnds) {
+      if (unmirroredTopics.includes(topic)) continue; // reported as unmirrored, not as lag
       ends.forEach((end, partition) => {
         const start = sourceStarts.get(topic)?.[partition] ?? 0n;
         const last = positions.offsets.get(`${topic}:${partition}`);

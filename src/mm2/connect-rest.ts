@@ -130,6 +130,25 @@ export class ConnectRest {
     return out;
   }
 
+  /** PUT /connectors/{name}/pause|resume|stop (asynchronous: 202; poll the status). */
+  async setConnectorState(name: string, action: 'pause' | 'resume' | 'stop'): Promise<void> {
+    const { status, body } = await this.request<{ message?: string }>(
+      'PUT',
+      `/connectors/${encodeURIComponent(name)}/${action}`,
+    );
+    if (status !== 202 && status !== 204 && status !== 200) {
+      throw new KdrError(
+        'KDR_CONNECT_REJECTED',
+        `Connect refused to ${action} ${name}: ${status} ${body?.message ?? ''}`,
+        {
+          hint:
+            status === 404 ? 'no such connector on this Connect cluster' : 'check the Connect worker logs',
+          retriable: status >= 500,
+        },
+      );
+    }
+  }
+
   async listConnectors(): Promise<string[]> {
     const { status, body } = await this.request<string[]>('GET', '/connectors');
     if (status !== 200)
