@@ -73,12 +73,14 @@ function problems(r: StatusReport): string[] {
 }
 
 function summary(r: StatusReport): string {
+  const up = r.clusters.filter((c) => c.reachable).length;
   const down = r.clusters.filter((c) => !c.reachable).map((c) => c.name);
-  const bad = r.flows.filter((f) => f.problems.length > 0).map((f) => f.name);
-  const flows = r.flows.map((f) => `${f.name} ${f.verdict.toUpperCase()} (${f.reason})`).join('; ');
-  if (down.length === 0 && bad.length === 0)
-    return `kdr status: all ${r.clusters.length} clusters reachable; ${flows || 'no flows configured'}`;
-  return `kdr status: ${down.length ? `UNREACHABLE ${down.join(', ')}; ` : ''}${bad.length ? `problems in ${bad.join(', ')}; ` : ''}${flows}`;
+  const clusters = `${up}/${r.clusters.length} clusters reachable${down.length ? ` (UNREACHABLE: ${down.join(', ')})` : ''}`;
+  const flows =
+    r.flows.map((f) => `${f.name} ${f.verdict.toUpperCase()} (${f.reason})`).join('; ') ||
+    'no flows configured';
+  const issues = problems(r).length;
+  return `kdr status: ${clusters}; ${flows}${issues ? `; ${issues} problem(s) listed` : ''}`;
 }
 
 export const statusView: View<StatusReport> = {

@@ -31,7 +31,7 @@ describe('Socket Mode (SLACK_APP_TOKEN set): the same path over a WebSocket', ()
         .slice(before)
         .find((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0SOCK'),
     );
-    expect(String(call.args.text)).toContain('kdr status: all 2 clusters reachable');
+    expect(String(call.args.text)).toMatch(/^kdr status: 2\/2 clusters reachable; primary-to-dr OK \(/m);
     expect(findViolations(JSON.parse(String(call.args.blocks)))).toEqual([]);
   });
 

@@ -39,7 +39,7 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
         .find((c) => c.args.channel === 'C0STATUS'),
     );
     expect(call.response.ok).toBe(true);
-    expect(String(call.args.text)).toContain('kdr status: all 2 clusters reachable');
+    expect(String(call.args.text)).toMatch(/^kdr status: 2\/2 clusters reachable; primary-to-dr OK \(/m);
     const blocks = JSON.parse(String(call.args.blocks));
     expect(findViolations(blocks)).toEqual([]);
     const shown = JSON.stringify(blocks);
