@@ -25,6 +25,8 @@ export interface View<T> {
   blocks(data: T): Block[];
   /** One line, used as the Slack notification/fallback text. */
   summary(data: T): string;
+  /** The full output as a file, when the message had to summarise (Slack limits). */
+  attachment?(data: T): { filename: string; title: string; content: string } | undefined;
 }
 
 /** Each file in commands/ exports one of these: it describes itself and calls the domain. */
@@ -48,7 +50,15 @@ export interface CommandSpec<A, T> {
 export type AnyCommand = CommandSpec<any, any>;
 
 export type Outcome =
-  | { kind: 'ok'; command: string; data: unknown; text: string; blocks: Block[]; summary: string }
+  | {
+      kind: 'ok';
+      command: string;
+      data: unknown;
+      text: string;
+      blocks: Block[];
+      summary: string;
+      attachment?: { filename: string; title: string; content: string };
+    }
   | { kind: 'usage'; command?: string; error?: string; text: string; blocks: Block[]; summary: string }
   | {
       kind: 'error';

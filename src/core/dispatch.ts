@@ -35,6 +35,7 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Outco
   try {
     const data = await command.run({ ...ctx, log }, args);
     log.info({ ms: Date.now() - started }, 'command done');
+    const attachment = command.view.attachment?.(data);
     return {
       kind: 'ok',
       command: command.name,
@@ -42,6 +43,7 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Outco
       text: command.view.text(data),
       blocks: command.view.blocks(data),
       summary: command.view.summary(data),
+      ...(attachment ? { attachment } : {}),
     };
   } catch (err) {
     const e = asKdrError(err);

@@ -99,6 +99,41 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
     };
   },
 
+  'files.getUploadURLExternal': (s, a) => {
+    const length = Number(a.length);
+    if (!a.filename || !Number.isInteger(length) || length <= 0)
+      return { ok: false, error: 'invalid_arguments' };
+    const id = `F${String(s.files.size + 1).padStart(8, '0')}`;
+    s.files.set(id, { id, filename: String(a.filename), length });
+    return { ok: true, upload_url: `${s.baseUrl}/upload/${id}`, file_id: id };
+  },
+
+  'files.completeUploadExternal': (s, a) => {
+    let files: Array<{ id: string; title?: string }>;
+    try {
+      files = JSON.parse(String(a.files));
+    } catch {
+      return { ok: false, error: 'invalid_arguments' };
+    }
+    const out = [];
+    for (const f of files) {
+      const stored = s.files.get(f.id);
+      if (!stored || stored.content === undefined) return { ok: false, error: 'file_not_found' };
+      Object.assign(stored, {
+        title: f.title,
+        channel: a.channel_id ? String(a.channel_id) : undefined,
+        threadTs: a.thread_ts ? String(a.thread_ts) : undefined,
+      });
+      out.push({
+        id: stored.id,
+        name: stored.filename,
+        title: f.title ?? stored.filename,
+        size: stored.content.length,
+      });
+    }
+    return { ok: true, files: out };
+  },
+
   'chat.postEphemeral': (s, a) => {
     const bad = needChannel(a);
     if (bad) return bad;

@@ -43,6 +43,7 @@ export class SlackEmulator {
     this.server.on('upgrade', (req, socket, head) => this.socketMode.handleUpgrade(req, socket, head));
     await new Promise<void>((r) => this.server!.listen(this.opts.port ?? 0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.state.baseUrl = this.url;
     return this;
   }
 
@@ -64,6 +65,8 @@ export class SlackEmulator {
       return this.api(url.pathname.slice(5), req, raw, res);
     if (url.pathname.startsWith('/response/') && req.method === 'POST')
       return this.responseUrl(url.pathname.slice(10), raw, res);
+    if (url.pathname.startsWith('/upload/') && req.method === 'POST')
+      return this.upload(url.pathname.slice(8), raw, res);
     return this.control(url, req.method ?? 'GET', raw, res);
   }
 
@@ -107,6 +110,17 @@ export class SlackEmulator {
     send(res, status, answer, headers);
   }
 
+  /** The upload_url step of files.uploadV2: the bytes must match the announced length. */
+  private upload(id: string, raw: string, res: ServerResponse): void {
+    const f = this.state.files.get(id);
+    if (!f) return void send(res, 404, { ok: false, error: 'file_not_found' });
+    if (Buffer.byteLength(raw) !== f.length)
+      return void send(res, 400, { ok: false, error: 'length_mismatch' });
+    f.content = raw;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${f.length}`);
+  }
+
   private responseUrl(id: string, raw: string, res: ServerResponse): void {
     const uses = this.state.responseUrlUses.get(id) ?? [];
     let body: unknown = raw;
@@ -140,6 +154,8 @@ export class SlackEmulator {
           s.messages.filter((x) => !ch || x.channel === ch),
         );
       }
+      case 'GET /_emulator/files':
+        return send(res, 200, [...s.files.values()]);
       case 'GET /_emulator/pace':
         return send(res, 200, s.paceViolations);
       case 'POST /_emulator/reset':

@@ -27,7 +27,19 @@ export interface Fault {
   delayMs?: number;
 }
 
+export interface StoredFile {
+  id: string;
+  filename: string;
+  length: number;
+  content?: string;
+  title?: string;
+  channel?: string;
+  threadTs?: string;
+}
+
 export class EmulatorState {
+  files = new Map<string, StoredFile>();
+  baseUrl = '';
   seq = 0;
   calls: RecordedCall[] = [];
   messages: StoredMessage[] = [];
@@ -62,6 +74,7 @@ export class EmulatorState {
   reset(): void {
     this.calls = [];
     this.messages = [];
+    this.files.clear();
     this.responseUrlUses.clear();
     this.paceViolations = [];
     this.faults = [];

@@ -22,7 +22,16 @@ interface RawPartitionResponse {
   messages: RawMessage[];
 }
 
-interface RawBroker {
+export interface RawBroker {
+  offsetCommit(req: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime?: number;
+    topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+  }): Promise<{
+    responses: Array<{ topic: string; partitions: Array<{ partition: number; errorCode: number }> }>;
+  }>;
   fetch(req: {
     replicaId?: number;
     isolationLevel?: number;
@@ -47,6 +56,7 @@ export interface RawCluster {
   refreshMetadata(): Promise<void>;
   findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
   findBroker(args: { nodeId: number }): Promise<RawBroker>;
+  findGroupCoordinator(args: { groupId: string }): Promise<RawBroker>;
 }
 
 export function createRawCluster(client: KafkaClient): RawCluster {

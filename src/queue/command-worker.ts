@@ -42,6 +42,9 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
           ...outcome.blocks,
         ],
       });
+      if (outcome.kind === 'ok' && outcome.attachment) {
+        await opts.poster.uploadFile(data.channelId, { ...outcome.attachment, threadTs: posted.ts });
+      }
       return { kind: outcome.kind, summary: outcome.summary, postedTs: posted.ts, channel: posted.channel };
     },
     { connection, prefix: opts.prefix ?? 'kdr', concurrency: opts.concurrency ?? 4 },

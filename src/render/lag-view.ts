@@ -20,7 +20,7 @@ function partitionTable(f: FlowLag, limit: number): string {
     ]),
   );
   return rows.length < f.partitions.length
-    ? `${body}\n(${f.partitions.length - rows.length} more partitions, all lagging less; --json lists every one)`
+    ? `${body}\n(${f.partitions.length - rows.length} more partitions, all lagging less: see the attached file or --json)`
     : body;
 }
 
@@ -45,7 +45,7 @@ function groupTable(f: FlowLag, limit: number): string {
     rows,
   );
   return f.groups.length > limit
-    ? `${body}\n(${f.groups.length - limit} more groups; --json or --group G for the rest)`
+    ? `${body}\n(${f.groups.length - limit} more groups: see the attached file, --group G or --json)`
     : body;
 }
 
@@ -93,7 +93,20 @@ function flowText(f: FlowLag, partitionLimit: number, groupLimit: number, detail
   return parts.join('\n');
 }
 
+const SLACK_PARTITIONS = 10;
+const SLACK_GROUPS = 15;
+
 export const lagView: View<LagReport> = {
+  attachment: (r) =>
+    r.flows.some((f) => f.partitions.length > SLACK_PARTITIONS || f.groups.length > SLACK_GROUPS)
+      ? {
+          filename: 'kdr-lag.txt',
+          title: 'kdr lag: every partition and group',
+          content: r.flows
+            .map((f) => flowText(f, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, true))
+            .join('\n\n'),
+        }
+      : undefined,
   summary: (r) =>
     r.flows
       .map(
@@ -109,10 +122,13 @@ export const lagView: View<LagReport> = {
       blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${flowHeadline(f)}*` } });
       blocks.push({
         type: 'section',
-        text: { type: 'mrkdwn', text: `\`\`\`${partitionTable(f, 10)}\`\`\`` },
+        text: { type: 'mrkdwn', text: `\`\`\`${partitionTable(f, SLACK_PARTITIONS)}\`\`\`` },
       });
       if (f.groups.length)
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${groupTable(f, 15)}\`\`\`` } });
+        blocks.push({
+          type: 'section',
+          text: { type: 'mrkdwn', text: `\`\`\`${groupTable(f, SLACK_GROUPS)}\`\`\`` },
+        });
       const notes = [
         ...(f.unmirroredTopics.length ? [`not mirrored: ${f.unmirroredTopics.slice(0, 10).join(', ')}`] : []),
         ...f.problems,

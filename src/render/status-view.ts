@@ -83,8 +83,14 @@ function summary(r: StatusReport): string {
   return `kdr status: ${clusters}; ${flows}${issues ? `; ${issues} problem(s) listed` : ''}`;
 }
 
+const SLACK_PROBLEMS = 8;
+
 export const statusView: View<StatusReport> = {
   summary,
+  attachment: (r) =>
+    problems(r).length > SLACK_PROBLEMS
+      ? { filename: 'kdr-status.txt', title: 'kdr status: every problem', content: statusView.text(r) }
+      : undefined,
   text(r) {
     const p = problems(r);
     return [
@@ -107,11 +113,12 @@ export const statusView: View<StatusReport> = {
         },
       },
     ];
-    if (p.length)
-      blocks.push({
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*Problems*\n${p.map((x) => `• ${x}`).join('\n')}` },
-      });
+    if (p.length) {
+      const shown = p.slice(0, SLACK_PROBLEMS).map((x) => `• ${x}`);
+      if (p.length > SLACK_PROBLEMS)
+        shown.push(`… and ${p.length - SLACK_PROBLEMS} more in the attached file`);
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Problems*\n${shown.join('\n')}` } });
+    }
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `generated ${r.generatedAt}` }] });
     return blocks;
   },

@@ -28,5 +28,6 @@ export function javaArgs(
   return [...heap, ...SMALL_JVM, logFlag, '-cp', `${layout.jarsDir}/*`, mainClass, ...args];
 }
 
-export const BROKER_HEAP = ['-Xms64m', '-Xmx256m'];
+/** 256 MB ran out of heap at 2,000 partitions and 200 groups (bench/lag-scale.ts); KDR_SANDBOX_BROKER_HEAP overrides. */
+export const BROKER_HEAP = ['-Xms64m', `-Xmx${process.env.KDR_SANDBOX_BROKER_HEAP ?? '512m'}`];
 export const CONNECT_HEAP = ['-Xms64m', '-Xmx384m'];

@@ -13,6 +13,14 @@ export interface Message {
 export interface Poster {
   postMessage(channel: string, msg: Message): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, msg: Message): Promise<void>;
+  /** A text file in the channel (in the thread of `threadTs` when given), for output too large for a message. */
+  uploadFile(channel: string, file: Attachment & { threadTs?: string }): Promise<void>;
+}
+
+export interface Attachment {
+  filename: string;
+  title: string;
+  content: string;
 }
 
 /** Slack allows about one post per second per channel; posts to one channel are spaced at least this far apart. */
@@ -39,6 +47,18 @@ export class SlackPoster implements Poster {
     const safe = guardMessage(msg);
     await this.call('chat.update', () =>
       this.client.chat.update({ channel, ts, text: safe.text, blocks: safe.blocks as never }),
+    );
+  }
+
+  async uploadFile(channel: string, file: Attachment & { threadTs?: string }): Promise<void> {
+    await this.call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: channel,
+        ...(file.threadTs ? { thread_ts: file.threadTs } : {}),
+        filename: file.filename,
+        title: file.title,
+        content: file.content,
+      } as never),
     );
   }
 

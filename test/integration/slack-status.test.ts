@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
 import { findViolations } from '../../src/slack/block-limits.js';
-import { eventually } from '../helpers/sandbox.js';
+import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 
 let rig: SlackRig;
@@ -163,5 +163,38 @@ describe('the emulator answers like Slack', () => {
         (await fetch(`${rig.emulator.url}/response/abc`, { method: 'POST', body: '{"text":"x"}' })).status,
       );
     expect(statuses).toEqual([200, 200, 200, 200, 200, 404]);
+  });
+});
+
+describe('large output in Slack: a summary within Block Kit limits, the full table as a file in its thread', () => {
+  it('/kdr lag on a flow with many partitions posts a summary and uploads kdr-lag.txt (files.uploadV2)', async () => {
+    const topic = unique('wide');
+    const admin = fixtureKafka(sandboxConfig().clusters.primary!.bootstrap[0]!).admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 24 }], waitForLeaders: true });
+    await admin.disconnect();
+    const before = posts().length;
+    const r = await slash('lag primary-to-dr', { channelId: 'C0WIDE' });
+    expect(r.status).toBe(200);
+    const call = await eventually('the lag summary', 60_000, async () =>
+      posts()
+        .slice(before)
+        .find((c) => c.args.channel === 'C0WIDE'),
+    );
+    const blocks = JSON.parse(String(call.args.blocks));
+    expect(findViolations(blocks)).toEqual([]);
+    expect(JSON.stringify(blocks)).toContain('more partitions, all lagging less: see the attached file');
+    const file = await eventually('the uploaded file', 30_000, async () =>
+      [...rig.emulator.state.files.values()].find((f) => f.channel === 'C0WIDE'),
+    );
+    expect(file).toMatchObject({ filename: 'kdr-lag.txt', threadTs: call.response.ts });
+    expect(file.content).toContain(`${topic}  `);
+    const rows = file
+      .content!.split('\n')
+      .filter((l) => l.startsWith(`${topic} `) || l.startsWith(`${topic}  `));
+    expect(rows.length).toBe(24);
+    const methods = rig.emulator.state.calls.map((c) => c.method);
+    expect(methods).toContain('files.getUploadURLExternal');
+    expect(methods).toContain('files.completeUploadExternal');
   });
 });
