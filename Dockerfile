@@ -26,5 +26,5 @@ COPY bin bin
 COPY examples examples
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "bin/kdr.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/kdr.js"]
 CMD ["bot"]

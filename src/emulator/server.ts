@@ -66,7 +66,7 @@ export class SlackEmulator {
     if (url.pathname.startsWith('/response/') && req.method === 'POST')
       return this.responseUrl(url.pathname.slice(10), raw, res);
     if (url.pathname.startsWith('/upload/') && req.method === 'POST')
-      return this.upload(url.pathname.slice(8), raw, res);
+      return this.upload(url.pathname.slice(8), req, raw, res);
     return this.control(url, req.method ?? 'GET', raw, res);
   }
 
@@ -111,12 +111,13 @@ export class SlackEmulator {
   }
 
   /** The upload_url step of files.uploadV2: the bytes must match the announced length. */
-  private upload(id: string, raw: string, res: ServerResponse): void {
+  private upload(id: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
     const f = this.state.files.get(id);
     if (!f) return void send(res, 404, { ok: false, error: 'file_not_found' });
-    if (Buffer.byteLength(raw) !== f.length)
+    const content = filePart(req.headers['content-type'] ?? '', raw);
+    if (Buffer.byteLength(content) !== f.length)
       return void send(res, 400, { ok: false, error: 'length_mismatch' });
-    f.content = raw;
+    f.content = content;
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`OK - ${f.length}`);
   }
@@ -212,6 +213,16 @@ function parseArgs(contentType: string, raw: string): Record<string, unknown> {
   if (contentType.includes('application/json'))
     return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   return Object.fromEntries(new URLSearchParams(raw));
+}
+
+/** Slack's upload URL takes the bytes raw or as multipart/form-data (web-api sends the latter): the file part. */
+function filePart(contentType: string, raw: string): string {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  if (!contentType.startsWith('multipart/form-data') || !boundary) return raw;
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  const part = raw.split(delimiter)[1] ?? '';
+  const body = part.slice(part.indexOf('\r\n\r\n') + 4);
+  return body.endsWith('\r\n') ? body.slice(0, -2) : body;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -121,12 +121,16 @@ export async function flowLag(
     const positions = await replicatedPositions(config, flow, syncScan.syncs, problems);
 
     const partitions: PartitionLag[] = [];
+    const beyondEnd: string[] = [];
     for (const [topic, ends] of sourceEnds) {
       if (unmirroredTopics.includes(topic)) continue; // reported as unmirrored, not as lag
       ends.forEach((end, partition) => {
         const start = sourceStarts.get(topic)?.[partition] ?? 0n;
         const last = positions.offsets.get(`${topic}:${partition}`);
-        const upTo = last === undefined ? Number(start) : Math.max(Number(start), last + 1);
+        const reported = last === undefined ? Number(start) : Math.max(Number(start), last + 1);
+        // MM2's stored position past the log end: the topic was deleted and recreated under MM2
+        if (reported > Number(end)) beyondEnd.push(`${topic}-${partition}`);
+        const upTo = Math.min(reported, Number(end));
         const lagRecords = Math.max(0, Number(end) - upTo);
         partitions.push({
           topic,
@@ -138,6 +142,11 @@ export async function flowLag(
           lagMs: lagRecords === 0 ? 0 : null,
         });
       });
+    }
+    if (beyondEnd.length) {
+      problems.push(
+        `MM2's replicated position is past the source log end for ${beyondEnd.slice(0, 5).join(', ')}${beyondEnd.length > 5 ? ', …' : ''}: the topic was probably deleted and recreated; lag there is shown as 0 but cannot be measured from Connect's offsets until MM2 has replicated past that position`,
+      );
     }
     await measureTimeLag(source, partitions, opts.timeLagSamples ?? 50, now);
     partitions.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));

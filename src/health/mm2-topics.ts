@@ -24,10 +24,20 @@ async function firstExisting(reader: ClusterReader, candidates: string[]): Promi
   return null;
 }
 
-async function readAll(reader: ClusterReader, topic: string): Promise<TailRecord[]> {
-  const out: TailRecord[] = [];
-  await reader.readAll(topic, (r) => void out.push(r));
-  return out;
+/** Decodes while reading: no raw record is kept, so memory follows the decoded state, not the topic's size. */
+async function scan<T extends object>(
+  reader: ClusterReader,
+  topic: string,
+  decode: (key: Buffer | null, value: Buffer | null) => T | null,
+  onRecord: (rec: T & { timestamp: number }) => void,
+): Promise<number> {
+  let malformed = 0;
+  await reader.readAll(topic, (r: TailRecord) => {
+    const one = decodeAll([r], decode);
+    malformed += one.malformed.length;
+    for (const rec of one.records) onRecord(rec);
+  });
+  return malformed;
 }
 
 /** Scans `<source>.checkpoints.internal` on the target (either internal-separator style). */
@@ -38,9 +48,18 @@ export async function scanCheckpoints(target: ClusterReader, flow: FlowConfig): 
   );
   const latest = new Map<string, StampedCheckpoint>();
   if (!topic) return { topic, latest, malformed: 0 };
-  const decoded = decodeAll(await readAll(target, topic), decodeCheckpoint);
-  for (const c of decoded.records) latest.set(checkpointKey(c.group, c.topic, c.partition), c);
-  return { topic, latest, malformed: decoded.malformed.length };
+  const malformed = await scan(target, topic, decodeCheckpoint, (c) => {
+    latest.set(checkpointKey(c.group, c.topic, c.partition), {
+      group: c.group,
+      topic: c.topic,
+      partition: c.partition,
+      upstreamOffset: c.upstreamOffset,
+      downstreamOffset: c.downstreamOffset,
+      metadata: c.metadata,
+      timestamp: c.timestamp,
+    });
+  });
+  return { topic, latest, malformed };
 }
 
 export interface OffsetSyncScan {
@@ -73,13 +92,18 @@ export async function scanOffsetSyncs(
   }
   const syncs = new Map<string, OffsetSync[]>();
   if (!topic) return { topic: null, location: null, syncs };
-  for (const s of decodeAll(await readAll(reader, topic), decodeOffsetSync).records) {
+  await scan(reader, topic, decodeOffsetSync, (s) => {
     const key = `${s.topic}:${s.partition}`;
     const list = syncs.get(key) ?? [];
     // An upstream offset lower than the latest means the source topic was rewound or recreated: MM2 resets.
     if (list.length > 0 && s.upstreamOffset < list[list.length - 1]!.upstreamOffset) list.length = 0;
-    list.push(s);
+    list.push({
+      topic: s.topic,
+      partition: s.partition,
+      upstreamOffset: s.upstreamOffset,
+      downstreamOffset: s.downstreamOffset,
+    });
     syncs.set(key, list);
-  }
+  });
   return { topic, location, syncs };
 }

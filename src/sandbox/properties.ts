@@ -38,7 +38,8 @@ export function brokerProperties(layout: SandboxLayout, cluster: 'primary' | 'dr
     'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
     'super.users': 'User:ANONYMOUS;User:admin',
     'allow.everyone.if.no.acl.found': true,
-    'auto.create.topics.enable': true,
+    // off, as on most production clusters: otherwise MM2's consumer re-creates a source topic deleted under it
+    'auto.create.topics.enable': false,
   };
   if (layout.lane === 'kafka4') {
     props['share.coordinator.state.topic.replication.factor'] = 1;

@@ -49,6 +49,9 @@ describe("kdr's MM2 decoders agree with MM2's own formatters, field by field", (
     const topic = unique('golden');
     const group = unique('golden-app');
     const kafka = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `v${i}` })) });
@@ -56,8 +59,6 @@ describe("kdr's MM2 decoders agree with MM2's own formatters, field by field", (
     await eventually('mirrored', 60_000, async () =>
       (await dr.topicExists(`primary.${topic}`)) ? true : undefined,
     );
-    const admin = kafka.admin();
-    await admin.connect();
     await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: '3' }] });
     await admin.disconnect();
     await eventually('a checkpoint for the group', 90_000, async () => {

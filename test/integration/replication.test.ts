@@ -14,6 +14,10 @@ afterAll(async () => {
 describe('the sandbox replicates for real (MM2 primary -> dr)', () => {
   it('a record produced to orders on primary is read from primary.orders on dr', async () => {
     const key = unique('order');
+    const admin = primary.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'orders' }], waitForLeaders: true }); // false when it exists
+    await admin.disconnect();
     const producer = primary.producer();
     await producer.connect();
     await producer.send({ topic: 'orders', messages: [{ key, value: JSON.stringify({ key, amount: 42 }) }] });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
@@ -173,6 +174,11 @@ describe('large output in Slack: a summary within Block Kit limits, the full tab
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 24 }], waitForLeaders: true });
     await admin.disconnect();
+    const dr = new ClusterReader('dr', sandboxConfig().clusters.dr!);
+    await eventually('mirrored', 60_000, async () =>
+      (await dr.topicExists(`primary.${topic}`)) ? true : undefined,
+    );
+    await dr.close();
     const before = posts().length;
     const r = await slash('lag primary-to-dr', { channelId: 'C0WIDE' });
     expect(r.status).toBe(200);
