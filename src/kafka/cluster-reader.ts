@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { withTimeout } from '../core/timeout.js';
 import { createKafkaClient } from './client.js';
-import { createRawCluster, fetchOnce, type RawCluster } from './raw-cluster.js';
+import { fetchOnce, lazyRawCluster, type RawCluster } from './raw-cluster.js';
 import type { CommittedOffset, GroupInfo, PartitionEnds, TailRecord } from './types.js';
 
 const FETCH_BYTES = 1 << 20;
@@ -14,7 +14,8 @@ const FETCH_BYTES = 1 << 20;
 export class ClusterReader {
   private readonly client;
   private readonly admin;
-  private cluster: RawCluster | undefined;
+  /** Shared by concurrent callers (endOffsets and startOffsets run in parallel). */
+  private readonly raw;
 
   constructor(
     readonly clusterName: string,
@@ -23,6 +24,7 @@ export class ClusterReader {
   ) {
     this.client = createKafkaClient(clusterName, cfg, log);
     this.admin = this.client.admin();
+    this.raw = lazyRawCluster(this.client);
   }
 
   private deadline(what: string) {
@@ -166,16 +168,13 @@ export class ClusterReader {
   }
 
   private async rawClusterFor(topics: string[]): Promise<RawCluster> {
-    if (!this.cluster) {
-      this.cluster = createRawCluster(this.client);
-      await this.timed('connecting', this.cluster.connect());
-    }
-    await this.timed('reading metadata', this.cluster.addMultipleTargetTopics(topics));
-    return this.cluster;
+    const cluster = await this.timed('connecting', this.raw.get());
+    await this.timed('reading metadata', cluster.addMultipleTargetTopics(topics));
+    return cluster;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.admin.disconnect(), this.cluster?.disconnect()]);
+    await Promise.allSettled([this.admin.disconnect(), this.raw.close()]);
   }
 }
 

@@ -3,7 +3,7 @@ import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { withTimeout } from '../core/timeout.js';
 import { createKafkaClient } from './client.js';
-import { createRawCluster, type RawCluster } from './raw-cluster.js';
+import { lazyRawCluster } from './raw-cluster.js';
 import type { CommittedOffset } from './types.js';
 
 /**
@@ -13,25 +13,20 @@ import type { CommittedOffset } from './types.js';
  * (kafkajs's admin.setOffsets joins the group with a throwaway consumer instead: seconds per group.)
  */
 export class GroupOffsetWriter {
-  private readonly client;
-  private cluster: RawCluster | undefined;
+  private readonly raw;
 
   constructor(
     readonly clusterName: string,
     private readonly cfg: ClusterConfig,
     log?: Logger,
   ) {
-    this.client = createKafkaClient(clusterName, cfg, log);
+    this.raw = lazyRawCluster(createKafkaClient(clusterName, cfg, log));
   }
 
   async commit(groupId: string, offsets: CommittedOffset[]): Promise<void> {
     const deadline = this.cfg.timeouts.connectMs + this.cfg.timeouts.requestMs;
     const work = async () => {
-      if (!this.cluster) {
-        this.cluster = createRawCluster(this.client);
-        await this.cluster.connect();
-      }
-      const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+      const coordinator = await (await this.raw.get()).findGroupCoordinator({ groupId });
       const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
       for (const o of offsets)
         byTopic.set(o.topic, [
@@ -81,6 +76,6 @@ export class GroupOffsetWriter {
   }
 
   async close(): Promise<void> {
-    await this.cluster?.disconnect().catch(() => undefined);
+    await this.raw.close();
   }
 }

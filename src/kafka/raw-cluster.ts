@@ -98,3 +98,28 @@ export async function fetchOnce(
     messages: part.messages.filter((m) => BigInt(m.offset) >= offset),
   };
 }
+
+/**
+ * A raw cluster connected once, on first use; concurrent callers share the one connection attempt, and a failed
+ * attempt is forgotten so that a later call can try again.
+ */
+export function lazyRawCluster(client: KafkaClient): { get(): Promise<RawCluster>; close(): Promise<void> } {
+  let cluster: Promise<RawCluster> | undefined;
+  return {
+    get() {
+      if (!cluster) {
+        const raw = createRawCluster(client);
+        const attempt = raw.connect().then(() => raw);
+        cluster = attempt;
+        attempt.catch(() => {
+          if (cluster === attempt) cluster = undefined;
+        });
+      }
+      return cluster;
+    },
+    async close() {
+      const c = await cluster?.catch(() => undefined);
+      await c?.disconnect().catch(() => undefined);
+    },
+  };
+}
