@@ -10,8 +10,6 @@ import { type HeartbeatReading, readHeartbeatAge } from './heartbeat-age.js';
 import { type FlowLag, flowLag } from './lag.js';
 import { judgeFlow, type Level } from './verdict.js';
 
-export { findFlow };
-
 export interface FlowStatus {
   name: string;
   source: string;
