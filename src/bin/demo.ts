@@ -46,15 +46,17 @@ export async function runDemo(root: string, argv: string[]): Promise<number> {
   say("\nFirst round, a signed /kdr status through Slack's protocol:");
   await runEmulator(['slash', '--url', emulator.url, 'status']);
   say('\nTry it:');
-  say(
-    `  node bin/kdr.js emulator slash "status"                           # /kdr status as Slack would send it`,
-  );
-  say(`  node bin/kdr.js emulator slash "frobnicate"                       # usage, no job`);
-  say(`  node bin/kdr.js status --config examples/sandbox.kdr.yaml [--json]  # the same from a terminal`);
-  say(`  curl -s ${emulator.url}/_emulator/calls | head -c 2000             # what the bot sent to "Slack"`);
-  say(
-    '  node bin/kdr.js sandbox status | down                              # the sandbox stays up after Ctrl-C',
-  );
+  const tryIt: Array<[string, string]> = [
+    ['node bin/kdr.js emulator slash "status"', '/kdr status, signed as Slack sends it'],
+    ['node bin/kdr.js emulator slash "lag"', '/kdr lag: replication and consumer-group lag'],
+    ['node bin/kdr.js emulator slash "frobnicate"', 'usage in the ack, no job'],
+    ['node bin/kdr.js status --config examples/sandbox.kdr.yaml', 'the same from a terminal (--json too)'],
+    [`curl -s ${emulator.url}/_emulator/calls`, 'every Web API call the bot made'],
+    [`curl -s ${rt.metricsUrl}/metrics`, "the worker's Prometheus metrics"],
+    ['node bin/kdr.js sandbox status', 'the sandbox stays up after Ctrl-C (sandbox down stops it)'],
+  ];
+  const width = Math.max(...tryIt.map(([c]) => c.length));
+  for (const [cmd, what] of tryIt) say(`  ${cmd.padEnd(width)}  # ${what}`);
   if (!values.once) {
     say('\nCtrl-C stops the bot, worker and emulator.');
     await stopOnSignals(rt, log);

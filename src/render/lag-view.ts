@@ -109,9 +109,10 @@ export const lagView: View<LagReport> = {
       : undefined,
   summary: (r) =>
     r.flows
-      .map(
-        (f) =>
-          `kdr lag ${f.name}: ${f.totals.lagRecords} records behind, max ${ms(f.totals.maxLagMs)}, ${f.totals.groups} groups`,
+      .map((f) =>
+        f.totals.partitions === 0
+          ? `kdr lag ${f.name}: no source topics in the flow yet`
+          : `kdr lag ${f.name}: ${f.totals.lagRecords} records behind, max ${ms(f.totals.maxLagMs)}, ${f.totals.groups} groups`,
       )
       .join('; ') || 'kdr lag: no flows configured',
   text: (r) =>
