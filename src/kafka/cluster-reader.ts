@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/load.js';
+import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { withTimeout } from '../core/timeout.js';
 import { createKafkaClient } from './client.js';
@@ -35,27 +36,59 @@ export class ClusterReader {
   }
 
   async topicExists(topic: string): Promise<boolean> {
-    const d = this.deadline('listing topics');
-    const topics = await withTimeout(d.what, d.ms, this.admin.listTopics());
+    const topics = await this.timed('listing topics', () => this.admin.listTopics());
     return topics.includes(topic);
   }
 
   async ends(topic: string): Promise<PartitionEnds[]> {
-    const d = this.deadline(`reading offsets of ${topic}`);
-    const offsets = await withTimeout(d.what, d.ms, this.admin.fetchTopicOffsets(topic));
+    const offsets = await this.timed(`reading offsets of ${topic}`, () =>
+      this.admin.fetchTopicOffsets(topic),
+    );
     return offsets
       .map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }))
       .sort((a, b) => a.partition - b.partition);
   }
 
-  private timed<T>(what: string, work: Promise<T>): Promise<T> {
+  /**
+   * Runs `work` within the cluster's deadline. Retriable Kafka errors (a leader moving, a partition just created,
+   * a coordinator loading) are retried twice after refreshing metadata, as kafkajs's own consumer does; what
+   * still fails is reported as a coded error naming the cluster and the operation.
+   */
+  private async timed<T>(what: string, work: () => Promise<T>): Promise<T> {
     const d = this.deadline(what);
-    return withTimeout(d.what, d.ms, work);
+    const attempt = async () => {
+      for (let i = 0; ; i++) {
+        try {
+          return await work();
+        } catch (err) {
+          if (i >= 2 || !(err as { retriable?: boolean }).retriable) throw err;
+          await new Promise((r) => setTimeout(r, 200 * (i + 1)));
+          await this.raw.refresh().catch(() => undefined);
+        }
+      }
+    };
+    try {
+      return await withTimeout(d.what, d.ms, attempt());
+    } catch (err) {
+      if (err instanceof KdrError) throw err;
+      const e = err as { message?: string; retriable?: boolean; type?: string };
+      throw new KdrError(
+        'KDR_KAFKA',
+        `${d.what} failed: ${e.message ?? String(err)}${e.type ? ` (${e.type})` : ''}`,
+        {
+          hint: e.retriable
+            ? 'a transient Kafka condition (leader election, new partition); retry shortly'
+            : "check the cluster, the topic and kdr's ACLs",
+          retriable: Boolean(e.retriable),
+          cause: err,
+        },
+      );
+    }
   }
 
   /** Every topic with its partition count. */
   async topicPartitions(): Promise<Map<string, number>> {
-    const { topics } = await this.timed('reading topic metadata', this.admin.fetchTopicMetadata());
+    const { topics } = await this.timed('reading topic metadata', () => this.admin.fetchTopicMetadata());
     return new Map(topics.map((t) => [t.name, t.partitions.length]));
   }
 
@@ -82,8 +115,8 @@ export class ClusterReader {
       partitions: Array.from({ length: n }, (_, partition) => ({ partition })),
     }));
     const res = await this.timed(
-      `reading end offsets of ${topics.size} topics`,
-      cluster.fetchTopicsOffset(req),
+      `reading ${fromBeginning ? 'start' : 'end'} offsets of ${topics.size} topics`,
+      () => cluster.fetchTopicsOffset(req),
     );
     for (const t of res) {
       const ends = new Array<bigint>(topics.get(t.topic) ?? 0).fill(0n);
@@ -94,13 +127,15 @@ export class ClusterReader {
   }
 
   async listGroups(): Promise<string[]> {
-    const { groups } = await this.timed('listing consumer groups', this.admin.listGroups());
+    const { groups } = await this.timed('listing consumer groups', () => this.admin.listGroups());
     return groups.map((g) => g.groupId);
   }
 
   async describeGroups(groupIds: string[]): Promise<GroupInfo[]> {
     if (groupIds.length === 0) return [];
-    const { groups } = await this.timed('describing consumer groups', this.admin.describeGroups(groupIds));
+    const { groups } = await this.timed('describing consumer groups', () =>
+      this.admin.describeGroups(groupIds),
+    );
     return groups.map((g) => ({
       groupId: g.groupId,
       state: g.state,
@@ -111,7 +146,9 @@ export class ClusterReader {
 
   /** Committed offsets of a group, for every topic it committed on. */
   async groupOffsets(groupId: string): Promise<CommittedOffset[]> {
-    const res = await this.timed(`reading offsets of group ${groupId}`, this.admin.fetchOffsets({ groupId }));
+    const res = await this.timed(`reading offsets of group ${groupId}`, () =>
+      this.admin.fetchOffsets({ groupId }),
+    );
     return res.flatMap((t) =>
       t.partitions
         .filter((p) => Number(p.offset) >= 0)
@@ -147,11 +184,9 @@ export class ClusterReader {
     const cluster = await this.rawCluster(topic);
     let next = from;
     while (next < to) {
-      const d = this.deadline(`fetching ${topic}-${partition}`);
-      const { messages } = await withTimeout(
-        d.what,
-        d.ms,
-        fetchOnce(cluster, topic, partition, next, FETCH_BYTES),
+      const from = next;
+      const { messages } = await this.timed(`fetching ${topic}-${partition}`, () =>
+        fetchOnce(cluster, topic, partition, from, FETCH_BYTES),
       );
       if (messages.length === 0) break; // only aborted/control records left below `to`
       for (const m of messages) {
@@ -168,8 +203,8 @@ export class ClusterReader {
   }
 
   private async rawClusterFor(topics: string[]): Promise<RawCluster> {
-    const cluster = await this.timed('connecting', this.raw.get());
-    await this.timed('reading metadata', cluster.addMultipleTargetTopics(topics));
+    const cluster = await this.timed('connecting', () => this.raw.get());
+    await this.timed('reading metadata', () => cluster.addMultipleTargetTopics(topics));
     return cluster;
   }
 

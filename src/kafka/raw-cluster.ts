@@ -69,6 +69,9 @@ export function createRawCluster(client: KafkaClient): RawCluster {
   return create({ allowAutoTopicCreation: false, metadataMaxAge: 30_000 });
 }
 
+/** UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH. */
+const RETRIABLE_PARTITION_ERRORS = new Set([3, 5, 6, 74, 75]);
+
 /** One Fetch request for one partition from `offset`; returns the messages at or after it, and the high watermark. */
 export async function fetchOnce(
   cluster: RawCluster,
@@ -91,8 +94,14 @@ export async function fetchOnce(
     .find((r) => r.topicName === topic)
     ?.partitions.find((p) => p.partition === partition);
   if (!part) return { high: offset, messages: [] };
-  if (part.errorCode !== 0)
-    throw new Error(`fetch ${topic}-${partition} failed with Kafka error code ${part.errorCode}`);
+  if (part.errorCode !== 0) {
+    throw Object.assign(
+      new Error(`fetch ${topic}-${partition} failed with Kafka error code ${part.errorCode}`),
+      {
+        retriable: RETRIABLE_PARTITION_ERRORS.has(part.errorCode),
+      },
+    );
+  }
   return {
     high: BigInt(part.highWatermark),
     messages: part.messages.filter((m) => BigInt(m.offset) >= offset),
@@ -103,7 +112,11 @@ export async function fetchOnce(
  * A raw cluster connected once, on first use; concurrent callers share the one connection attempt, and a failed
  * attempt is forgotten so that a later call can try again.
  */
-export function lazyRawCluster(client: KafkaClient): { get(): Promise<RawCluster>; close(): Promise<void> } {
+export function lazyRawCluster(client: KafkaClient): {
+  get(): Promise<RawCluster>;
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+} {
   let cluster: Promise<RawCluster> | undefined;
   return {
     get() {
@@ -116,6 +129,11 @@ export function lazyRawCluster(client: KafkaClient): { get(): Promise<RawCluster
         });
       }
       return cluster;
+    },
+    /** New metadata (leaders) for the topics already asked about, when connected. */
+    async refresh() {
+      const c = await cluster?.catch(() => undefined);
+      await c?.refreshMetadata();
     },
     async close() {
       const c = await cluster?.catch(() => undefined);
