@@ -25,6 +25,6 @@ COPY --from=build /app/dist dist
 COPY bin bin
 COPY examples examples
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 ENTRYPOINT ["node", "--max-semi-space-size=4", "bin/kdr.js"]
 CMD ["bot"]

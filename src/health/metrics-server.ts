@@ -39,6 +39,8 @@ export async function startMetricsServer(
     res.writeHead(404);
     res.end();
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // all interfaces by default, so that Prometheus can scrape a container; the figures carry names, no secrets
+  const host = process.env.KDR_METRICS_HOST ?? '0.0.0.0';
+  await new Promise<void>((r) => server.listen(port, host, r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ClusterConfig } from '../config/load.js';
 
 export const DEFAULT_KAFKA_VERSION = '4.3.1';
 export const COMPAT_KAFKA_VERSION = '3.9.2';
@@ -54,4 +55,13 @@ export function sandboxLayout(
 
 export function bootstrapOf(layout: SandboxLayout, cluster: 'primary' | 'dr'): string {
   return `127.0.0.1:${layout.ports[cluster]}`;
+}
+
+/** How the sandbox's own readiness checks reach one of its clusters (the defaults of the config schema). */
+export function sandboxClusterConfig(layout: SandboxLayout, cluster: 'primary' | 'dr'): ClusterConfig {
+  return {
+    bootstrap: [bootstrapOf(layout, cluster)],
+    ssl: false,
+    timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },
+  };
 }

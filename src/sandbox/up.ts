@@ -8,7 +8,7 @@ import { ConnectRest } from '../mm2/connect-rest.js';
 import { sandboxConnectorConfigs } from './connectors.js';
 import { ensureJars } from './jars.js';
 import { BROKER_HEAP, CONNECT_HEAP, javaArgs } from './java.js';
-import { bootstrapOf, type SandboxLayout } from './layout.js';
+import { bootstrapOf, type SandboxLayout, sandboxClusterConfig } from './layout.js';
 import { pidAlive, portOpen, spawnDetached, waitFor } from './processes.js';
 import { brokerProperties, connectWorkerProperties } from './properties.js';
 import { ensureRedis } from './redis.js';
@@ -165,11 +165,7 @@ function startJava(
 }
 
 async function waitForBroker(layout: SandboxLayout, cluster: 'primary' | 'dr'): Promise<void> {
-  const cfg = {
-    bootstrap: [bootstrapOf(layout, cluster)],
-    ssl: false as const,
-    timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },
-  };
+  const cfg = sandboxClusterConfig(layout, cluster);
   await waitFor(
     `${cluster} broker`,
     90_000,

@@ -1,15 +1,11 @@
 import { ClusterReader } from '../kafka/cluster-reader.js';
 import { decodeHeartbeat } from '../mm2/heartbeat-codec.js';
-import { bootstrapOf, type SandboxLayout } from './layout.js';
+import { type SandboxLayout, sandboxClusterConfig } from './layout.js';
 import { waitFor } from './processes.js';
 
 /** Waits until `primary.heartbeats` on dr holds a heartbeat younger than 10 s. */
 export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number): Promise<void> {
-  const reader = new ClusterReader('dr', {
-    bootstrap: [bootstrapOf(layout, 'dr')],
-    ssl: false,
-    timeouts: { connectMs: 3000, requestMs: 5000, probeMs: 3000 },
-  });
+  const reader = new ClusterReader('dr', sandboxClusterConfig(layout, 'dr'));
   try {
     await waitFor(
       'primary.heartbeats on dr',
