@@ -31,4 +31,10 @@ export function asKdrError(err: unknown, code = 'KDR_INTERNAL'): KdrError {
 }
 
 /** Usage errors (bad flags, unknown sub-command) exit with code 2 in the CLI. */
-export const USAGE_CODES = new Set(['KDR_USAGE', 'KDR_CONFIG', 'KDR_CONFIG_ENV', 'KDR_UNKNOWN_FLOW']);
+export const USAGE_CODES = new Set([
+  'KDR_USAGE',
+  'KDR_CONFIG',
+  'KDR_CONFIG_ENV',
+  'KDR_UNKNOWN_FLOW',
+  'KDR_UNKNOWN_GROUP',
+]);

@@ -1,5 +1,6 @@
 import { findFlow } from '../config/find-flow.js';
 import type { Config, FlowConfig } from '../config/load.js';
+import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
 import { ConnectRest } from '../mm2/connect-rest.js';
@@ -260,9 +261,18 @@ async function groupLags(
   now: () => number,
 ): Promise<GroupLag[]> {
   const inFlow = flowGroupFilter(flow);
-  const ids = (await source.listGroups())
-    .filter((g) => inFlow(g) && (!opts.group || g === opts.group))
-    .sort();
+  const all = (await source.listGroups()).filter(inFlow).sort();
+  if (opts.group && !all.includes(opts.group)) {
+    const known = all.slice(0, 10).join(', ') || 'none';
+    throw new KdrError(
+      'KDR_UNKNOWN_GROUP',
+      `no consumer group "${opts.group}" of flow ${flow.name} exists on ${flow.source}`,
+      {
+        hint: `the flow's groups (pattern "${flow.groups}") on ${flow.source}: ${known}${all.length > 10 ? `, … (${all.length} in all)` : ''}`,
+      },
+    );
+  }
+  const ids = opts.group ? [opts.group] : all;
   const infos = new Map((await source.describeGroups(ids)).map((g) => [g.groupId, g]));
   const commits = await mapLimit(ids, 16, (g) => source.groupOffsets(g));
   const out: GroupLag[] = [];

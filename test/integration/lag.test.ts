@@ -152,11 +152,15 @@ describe('kdr lag on the real sandbox', () => {
     expect(r.stdout).toContain(`not mirrored: `);
   });
 
-  it('refuses an unknown flow and a malformed --group', async () => {
+  it('refuses an unknown flow, a malformed --group and an unknown group, naming the known ones', async () => {
     const a = await runKdr(['lag', 'nope', '--config', SANDBOX_CONFIG]);
     expect(a.code).toBe(2);
     expect(a.stderr).toContain('unknown flow "nope"');
     const b = await runKdr(['lag', '--group', '--config', SANDBOX_CONFIG]);
     expect(b.code).toBe(2);
+    const c = await runKdr(['lag', 'primary-to-dr', '--group', 'no-such-group', '--config', SANDBOX_CONFIG]);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('no consumer group "no-such-group" of flow primary-to-dr exists on primary');
+    expect(c.stderr).toMatch(/hint: the flow's groups \(pattern "\.\*"\) on primary: \S/);
   });
 });
