@@ -245,21 +245,23 @@ async function serviceRss(): Promise<{ bot: number; worker: number; combined: nu
     );
     await new Promise((r) => setTimeout(r, 2000)); // let the file upload and the first scheduled check finish too
   };
+  const children: Array<ReturnType<typeof launch>> = [];
   try {
     const p1 = 4000 + Math.floor(Math.random() * 1000);
     const bot = launch(['bot'], p1);
     const worker = launch(['worker'], p1 + 500); // PORT is unused by the worker but must be valid
+    children.push(bot, worker);
     await ask(p1, 'C0BENCHSPLIT');
     const split = { bot: hwmMB(bot.pid), worker: hwmMB(worker.pid) };
     bot.kill('SIGTERM');
     worker.kill('SIGTERM');
     const p2 = p1 + 1;
     const both = launch(['bot', '--with-worker'], p2);
+    children.push(both);
     await ask(p2, 'C0BENCHBOTH');
-    const combined = hwmMB(both.pid);
-    both.kill('SIGTERM');
-    return { ...split, combined };
+    return { ...split, combined: hwmMB(both.pid) };
   } finally {
+    for (const c of children) c.kill('SIGTERM'); // also when a step failed: leave no process behind
     await emulator.stop();
   }
 }
