@@ -19,7 +19,7 @@ export interface HeartbeatReading {
  * never fatal.
  */
 export async function readHeartbeatAge(
-  flow: FlowConfig,
+  flow: Pick<FlowConfig, 'source' | 'target' | 'replicationPolicy'>,
   target: ClusterConfig,
   now: () => number,
   log?: Logger,

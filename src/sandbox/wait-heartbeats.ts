@@ -1,24 +1,24 @@
-import { ClusterReader } from '../kafka/cluster-reader.js';
-import { decodeHeartbeat } from '../mm2/heartbeat-codec.js';
+import { readHeartbeatAge } from '../health/heartbeat-age.js';
 import { type SandboxLayout, sandboxClusterConfig } from './layout.js';
 import { waitFor } from './processes.js';
 
+/** The sandbox's flow, as far as reading its replicated heartbeats goes. */
+const SANDBOX_FLOW = {
+  source: 'primary',
+  target: 'dr',
+  replicationPolicy: { type: 'default', separator: '.', internalTopicSeparator: true },
+} as const;
+
 /** Waits until `primary.heartbeats` on dr holds a heartbeat younger than 10 s. */
 export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number): Promise<void> {
-  const reader = new ClusterReader('dr', sandboxClusterConfig(layout, 'dr'));
-  try {
-    await waitFor(
-      'primary.heartbeats on dr',
-      timeoutMs,
-      async () => {
-        if (!(await reader.topicExists('primary.heartbeats'))) return undefined;
-        const recs = await reader.tail('primary.heartbeats', 1);
-        const newest = Math.max(0, ...recs.map((r) => decodeHeartbeat(r.key, r.value)?.timestamp ?? 0));
-        return Date.now() - newest < 10_000 ? true : undefined;
-      },
-      1000,
-    );
-  } finally {
-    await reader.close();
-  }
+  const dr = sandboxClusterConfig(layout, 'dr');
+  await waitFor(
+    'primary.heartbeats on dr',
+    timeoutMs,
+    async () => {
+      const hb = await readHeartbeatAge(SANDBOX_FLOW, dr, () => Date.now());
+      return hb.ageMs !== null && hb.ageMs < 10_000 ? true : undefined;
+    },
+    1000,
+  );
 }
