@@ -2,9 +2,10 @@ import type { AnyCommand } from '../src/core/command.js';
 import { help } from './help.js';
 import { lag } from './lag.js';
 import { status } from './status.js';
+import { translate } from './translate.js';
 
 /** Every `/kdr` and `kdr` sub-command, in the order `help` lists them. */
-export const COMMANDS: AnyCommand[] = [help, status, lag];
+export const COMMANDS: AnyCommand[] = [help, status, lag, translate];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
@@ -51,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     config,
     log,
     caller: { transport: 'cli', userId: process.env.USER },
+    confirm: confirmOnTerminal,
     ...(statuses ? { groupStatus: statuses.groupStatus } : {}),
   }).finally(() => statuses?.close());
   const json = rest.includes('--json');
@@ -68,6 +70,21 @@ export async function main(argv: string[]): Promise<number> {
         );
       process.stderr.write(`kdr: ${outcome.text}\n`);
       return USAGE_CODES.has(outcome.code) ? 2 : 1;
+  }
+}
+
+/** Shows a plan on stderr and reads y/N from stdin (EOF or anything else: no). */
+async function confirmOnTerminal(planText: string): Promise<boolean> {
+  process.stderr.write(`${planText}\n`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question('Commit these offsets? [y/N] ', resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
   }
 }
 

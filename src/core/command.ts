@@ -17,6 +17,10 @@ export interface CommandContext {
   caller: Caller;
   /** The consumer-group verdicts kept by the scheduled lag checks, where the process can reach them. */
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
+  /** Redis key prefix of this installation (default $KDR_QUEUE_PREFIX or `kdr`). */
+  prefix?: string;
+  /** Asks the human at the terminal to confirm a plan; only the CLI has one. */
+  confirm?: (planText: string) => Promise<boolean>;
 }
 
 /** How a command's result is shown: a terminal text and Block Kit (with a plain-text fallback). */

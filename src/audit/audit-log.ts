@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Redis } from 'ioredis';
+
+export interface AuditActor {
+  transport: 'cli' | 'slack' | 'worker';
+  /** Slack user id, or the OS user for the CLI. */
+  user: string;
+  name?: string;
+  /** How the action was authorised, e.g. `cli --yes`, `cli confirmation`. */
+  via?: string;
+}
+
+export interface AuditInput {
+  action: string;
+  actor: AuditActor;
+  subject: Record<string, string>;
+  outcome: string;
+  planId?: string;
+  planHash?: string;
+  detail?: Record<string, unknown>;
+  where?: { channel?: string; ts?: string };
+}
+
+export interface AuditEntry extends AuditInput {
+  at: string;
+  /** Stream id in Redis. */
+  id: string;
+  prev: string;
+  hash: string;
+}
+
+export const GENESIS = '0'.repeat(40);
+
+// Reads the head, chains, appends and moves the head in one step, so concurrent writers cannot fork the chain.
+const APPEND = `local prev = redis.call('get', KEYS[2]) or ARGV[2]
+local hash = redis.sha1hex(prev .. '\\n' .. ARGV[1])
+local id = redis.call('xadd', KEYS[1], '*', 'body', ARGV[1], 'prev', prev, 'hash', hash)
+redis.call('set', KEYS[2], hash)
+return {id, prev, hash}`;
+
+export const chainHash = (prev: string, body: string) =>
+  createHash('sha1').update(`${prev}\n${body}`).digest('hex');
+
+/**
+ * Append-only audit trail: a Redis stream whose entries each carry the SHA-1 of the previous entry and their own
+ * body (so an edited, removed or reordered entry breaks the chain), plus one JSON line per entry in a file sink
+ * that can be shipped elsewhere.
+ */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly file?: string,
+  ) {}
+
+  private get stream() {
+    return `${this.prefix}:audit`;
+  }
+
+  async append(input: AuditInput, now = new Date()): Promise<AuditEntry> {
+    const body = JSON.stringify({ at: now.toISOString(), ...input });
+    const [id, prev, hash] = (await this.redis.eval(
+      APPEND,
+      2,
+      this.stream,
+      `${this.stream}:head`,
+      body,
+      GENESIS,
+    )) as [string, string, string];
+    const entry: AuditEntry = { ...(JSON.parse(body) as AuditInput & { at: string }), id, prev, hash };
+    if (this.file) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      appendFileSync(this.file, `${JSON.stringify({ id, prev, hash, body })}\n`);
+    }
+    return entry;
+  }
+
+  /** Entries in order, with whether the chain verifies up to each. */
+  async read(
+    opts: { sinceMs?: number; count?: number } = {},
+  ): Promise<{ entries: AuditEntry[]; verified: boolean; brokenAt?: string }> {
+    const start = opts.sinceMs ? `${opts.sinceMs}-0` : '-';
+    const raw = (await this.redis.xrange(this.stream, start, '+', 'COUNT', opts.count ?? 100_000)) as Array<
+      [string, string[]]
+    >;
+    const entries: AuditEntry[] = [];
+    let expectPrev: string | undefined;
+    let brokenAt: string | undefined;
+    for (const [id, fields] of raw) {
+      const f = Object.fromEntries(fields.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1]!]] : [])));
+      const body = f.body ?? '';
+      const ok =
+        chainHash(f.prev ?? '', body) === f.hash && (expectPrev === undefined || expectPrev === f.prev);
+      if (!ok && !brokenAt) brokenAt = id;
+      expectPrev = f.hash;
+      entries.push({
+        ...(JSON.parse(body) as AuditInput & { at: string }),
+        id,
+        prev: f.prev!,
+        hash: f.hash!,
+      });
+    }
+    return { entries, verified: !brokenAt, ...(brokenAt ? { brokenAt } : {}) };
+  }
+}

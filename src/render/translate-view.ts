@@ -1,0 +1,151 @@
+import type { Block, View } from '../core/command.js';
+import { formatDuration } from '../core/duration.js';
+import type { CommitResult } from '../translate/commit.js';
+import type { CommitPlan } from '../translate/commit-plan.js';
+import type { GroupTranslation, TranslationReport } from '../translate/types.js';
+import type { LagValidation } from '../translate/validate.js';
+import { table } from './table.js';
+
+const num = (v: number | null) => (v === null ? '-' : String(v));
+const SLACK_ROWS = 20;
+
+function originLine(r: TranslationReport): string {
+  const o = r.origin;
+  const src =
+    o.kind === 'index'
+      ? `checkpoint index (synced ${formatDuration(o.indexAgeMs ?? 0)} ago)`
+      : o.kind === 'scan'
+        ? `full scan of ${o.topic ?? 'no checkpoints topic'}${o.note ? ` (${o.note.replace(/^scanned the checkpoints topic: /, '')})` : ''}`
+        : `inverted offset syncs from ${o.topic ?? 'no offset-syncs topic'}`;
+  return `${r.direction} ${r.flow}: ${r.from} → ${r.to}, from ${src}`;
+}
+
+function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POSITIVE_INFINITY): string {
+  const rows = g.rows.slice(0, limit);
+  const body = table(
+    [
+      `topic (${r.to})`,
+      'p',
+      `committed (${r.from})`,
+      r.direction === 'failover' ? 'checkpoint upstream' : 'sync downstream',
+      'translated',
+      `committed (${r.to})`,
+      'delta',
+      `end (${r.to})`,
+      'age',
+      'flags',
+    ],
+    rows.map((x) => [
+      x.toTopic,
+      String(x.partition),
+      num(x.fromCommitted),
+      num(x.basis),
+      num(x.translated),
+      num(x.toCommitted),
+      x.delta === null ? '-' : x.delta > 0 ? `+${x.delta}` : String(x.delta),
+      num(x.toEnd),
+      x.ageMs === null ? '-' : formatDuration(x.ageMs),
+      x.flags.join(',') || 'ok',
+    ]),
+  );
+  return rows.length < g.rows.length
+    ? `${body}\n(${g.rows.length - rows.length} more partitions: see the attached file or --json)`
+    : body;
+}
+
+function groupHeader(r: TranslationReport, g: GroupTranslation): string {
+  const flagged = new Set(g.rows.flatMap((x) => x.flags));
+  return `group ${g.group} on ${r.to}: ${g.toState}, ${g.toMembers} member(s); ${g.rows.length} partition(s)${flagged.size ? `; flags: ${[...flagged].join(', ')}` : ''}`;
+}
+
+export function translationText(r: TranslationReport): string {
+  const parts = [originLine(r)];
+  for (const p of r.problems) parts.push(`! ${p}`);
+  if (r.groups.length === 0) parts.push('no groups to translate');
+  for (const g of r.groups) parts.push('', groupHeader(r, g), rowsTable(r, g));
+  return parts.join('\n');
+}
+
+export const translationView: View<TranslationReport> = {
+  text: translationText,
+  summary: (r) => {
+    const flagged = r.groups.filter((g) => g.rows.some((x) => x.flags.length)).length;
+    return `translate ${r.flow} (${r.direction}): ${r.groups.length} group(s), ${flagged} with flags`;
+  },
+  blocks: (r) => {
+    const blocks: Block[] = [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `*${originLine(r)}*${r.problems.map((p) => `\n:warning: ${p}`).join('')}`,
+        },
+      },
+    ];
+    for (const g of r.groups.slice(0, 5))
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${groupHeader(r, g)}\n\`\`\`${rowsTable(r, g, SLACK_ROWS)}\`\`\``.slice(0, 2900),
+        },
+      });
+    if (r.groups.length > 5)
+      blocks.push({
+        type: 'context',
+        elements: [{ type: 'mrkdwn', text: `${r.groups.length - 5} more group(s) in the attached file` }],
+      });
+    return blocks;
+  },
+  attachment: (r) =>
+    r.groups.length > 5 || r.groups.some((g) => g.rows.length > SLACK_ROWS)
+      ? { filename: `kdr-translate-${r.flow}.txt`, title: `translate ${r.flow}`, content: translationText(r) }
+      : undefined,
+};
+
+export function planText(p: CommitPlan): string {
+  const lines = [
+    `plan ${p.id} (sha256 ${p.hash.slice(0, 12)}): commit offsets of group ${p.group} on ${p.cluster} (${p.direction}, flow ${p.flow})`,
+    table(
+      ['topic', 'p', 'from', 'to'],
+      p.changes.map((c) => [c.topic, String(c.partition), num(c.from), String(c.to)]),
+    ),
+  ];
+  for (const s of p.skipped) lines.push(`left alone: ${s.topic}-${s.partition}: ${s.reason}`);
+  return lines.join('\n');
+}
+
+function commitText(c: CommitResult): string {
+  return c.outcome === 'unchanged'
+    ? `${c.plan.group} on ${c.plan.cluster} is already at the translated offsets: nothing written`
+    : `${planText(c.plan)}\ncommitted ${c.plan.changes.length} partition(s) of ${c.plan.group} on ${c.plan.cluster} (authorised by ${c.authorisedBy}); read back: ${c.verified ? 'equal' : 'DIFFERENT'}; ${formatDuration(c.durationMs)}`;
+}
+
+export const commitView: View<CommitResult> = {
+  text: commitText,
+  summary: (c) =>
+    c.outcome === 'unchanged'
+      ? `${c.plan.group}: already translated`
+      : `committed ${c.plan.changes.length} partition(s) of ${c.plan.group} on ${c.plan.cluster}`,
+  blocks: (c) => [
+    { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${commitText(c).slice(0, 2800)}\`\`\`` } },
+  ],
+};
+
+function validationText(v: LagValidation): string {
+  const lines = [
+    `lag trend of ${v.group} on ${v.cluster} over ${formatDuration(v.windowMs)} (${v.samples.length} samples): ${v.state}, ${v.members} member(s)`,
+    ...v.samples.map(
+      (s, i) =>
+        `lag at T+${formatDuration(s.atMs)}: ${s.lag}${i === 0 ? '' : ` (committed +${s.committed - v.samples[0]!.committed})`}`,
+    ),
+    `${v.verdict}: ${v.message}`,
+  ];
+  return lines.join('\n');
+}
+
+export const validationView: View<LagValidation> = {
+  text: validationText,
+  summary: (v) => `${v.verdict}: ${v.group} on ${v.cluster}: lag ${v.trend}`,
+  blocks: (v) => [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${validationText(v)}\`\`\`` } }],
+};

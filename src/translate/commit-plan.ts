@@ -1,0 +1,112 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { GroupTranslation, TranslationReport } from './types.js';
+
+export interface OffsetChange {
+  topic: string;
+  partition: number;
+  from: number | null;
+  to: number;
+}
+
+export interface CommitPlan {
+  id: string;
+  flow: string;
+  direction: TranslationReport['direction'];
+  /** The cluster whose group offsets are written. */
+  cluster: string;
+  group: string;
+  changes: OffsetChange[];
+  /** Partitions left alone, with why. */
+  skipped: Array<{ topic: string; partition: number; reason: string }>;
+  /** SHA-256 of what will be written: an approval or confirmation is bound to it. */
+  hash: string;
+}
+
+export interface Refusal {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface CommitOptions {
+  allowRewind: boolean;
+  acceptStale: boolean;
+}
+
+const list = (xs: string[]) =>
+  `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? `, … (${xs.length} in all)` : ''}`;
+
+/** Pure: the offsets to write for one group, and every reason not to write them. */
+export function planCommit(
+  report: TranslationReport,
+  g: GroupTranslation,
+  o: CommitOptions,
+): { plan: CommitPlan; refusals: Refusal[] } {
+  const changes: OffsetChange[] = [];
+  const skipped: CommitPlan['skipped'] = [];
+  for (const r of g.rows) {
+    if (r.translated === null) {
+      skipped.push({
+        topic: r.toTopic,
+        partition: r.partition,
+        reason: r.flags.includes('no-sync')
+          ? 'no offset sync at or below the group position'
+          : 'no checkpoint yet: the consumer starts per its auto.offset.reset',
+      });
+    } else if (r.translated !== r.toCommitted) {
+      changes.push({ topic: r.toTopic, partition: r.partition, from: r.toCommitted, to: r.translated });
+    }
+  }
+  const body = {
+    flow: report.flow,
+    direction: report.direction,
+    cluster: report.to,
+    group: g.group,
+    changes,
+  };
+  const plan: CommitPlan = {
+    id: randomUUID(),
+    ...body,
+    skipped,
+    hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+  };
+  const refusals: Refusal[] = [];
+  const at = (flag: string) =>
+    g.rows.filter((r) => r.flags.includes(flag as never)).map((r) => `${r.toTopic}-${r.partition}`);
+  if (g.toMembers > 0)
+    refusals.push({
+      code: 'KDR_GROUP_ACTIVE',
+      message: `group ${g.group} has ${g.toMembers} active member(s) on ${report.to} (state ${g.toState})`,
+      hint: `stop the group's consumers on ${report.to} first; Kafka refuses offset commits for an active group`,
+    });
+  const beyond = at('beyond-end');
+  if (beyond.length)
+    refusals.push({
+      code: 'KDR_BEYOND_END',
+      message: `translated offset beyond the log end on ${report.to} for ${list(beyond)}`,
+      hint: 'replication has not caught up (or the topic was recreated): check `kdr lag`, wait, and re-run',
+    });
+  const rewind = g.rows.filter((r) => r.flags.includes('would-rewind'));
+  if (rewind.length && !o.allowRewind)
+    refusals.push({
+      code: 'KDR_WOULD_REWIND',
+      message: `the commit would move ${g.group} backwards on ${report.to} for ${list(rewind.map((r) => `${r.toTopic}-${r.partition} ${r.toCommitted}→${r.translated}`))}`,
+      hint: 'the group already consumed further there; re-run with --allow-rewind if re-reading is intended',
+    });
+  const stale = g.rows.filter((r) => r.flags.includes('stale'));
+  if (stale.length && !o.acceptStale) {
+    const oldest = Math.max(...stale.map((r) => r.ageMs ?? 0));
+    refusals.push({
+      code: 'KDR_STALE_CHECKPOINTS',
+      message: `checkpoints of ${g.group} are older than the flow's RPO (${Math.round(report.rpoMs / 1000)} s) for ${list(stale.map((r) => `${r.toTopic}-${r.partition}`))}; oldest ${Math.round(oldest / 1000)} s`,
+      hint: 'check the MM2 checkpoint connector (`kdr status`); re-run with --accept-stale to commit them anyway (the group then re-reads what it consumed after those checkpoints)',
+    });
+  }
+  if (changes.length === 0 && skipped.length === g.rows.length && g.rows.length > 0)
+    refusals.push({
+      code: 'KDR_NOTHING_TO_TRANSLATE',
+      message: `no partition of ${g.group} can be translated yet`,
+      hint: 'MM2 checkpoints a group after its first commit past an offset sync; check `kdr lag --group`',
+    });
+  return { plan, refusals };
+}

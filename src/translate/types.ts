@@ -1,0 +1,58 @@
+/** Offset translation results: what a group would resume at on the other cluster. */
+
+export type TranslationFlag = 'beyond-end' | 'would-rewind' | 'no-checkpoint' | 'stale' | 'no-sync';
+
+export interface TranslationRow {
+  /** The topic the group consumed (on the cluster it leaves). */
+  fromTopic: string;
+  /** The same data on the cluster the group moves to. */
+  toTopic: string;
+  partition: number;
+  /** The group's committed offset where it leaves; null when that cluster did not answer or has none. */
+  fromCommitted: number | null;
+  /** The offset the translation is based on (the checkpoint's upstream offset, or the failback sync's). */
+  basis: number | null;
+  /** Where the group resumes; null when nothing translates. */
+  translated: number | null;
+  /** The group's committed offset on the cluster it moves to, if any. */
+  toCommitted: number | null;
+  /** translated − toCommitted (null without both). */
+  delta: number | null;
+  toEnd: number | null;
+  /** Age of the checkpoint record the translation came from. */
+  ageMs: number | null;
+  flags: TranslationFlag[];
+}
+
+export interface GroupTranslation {
+  group: string;
+  /** Members and state of the group on the cluster it moves to. */
+  toState: string;
+  toMembers: number;
+  rows: TranslationRow[];
+}
+
+export interface CheckpointOrigin {
+  kind: 'index' | 'scan' | 'offset-syncs';
+  topic: string | null;
+  /** How old the index is (time since it last reached the topic's end), for kind=index. */
+  indexAgeMs?: number;
+  /** Why the index was not used, when it was not. */
+  note?: string;
+  records?: number;
+}
+
+export interface TranslationReport {
+  generatedAt: string;
+  flow: string;
+  direction: 'failover' | 'failback';
+  /** The cluster the groups leave, and the one they move to. */
+  from: string;
+  to: string;
+  fromReachable: boolean;
+  fromError?: string;
+  origin: CheckpointOrigin;
+  rpoMs: number;
+  groups: GroupTranslation[];
+  problems: string[];
+}
