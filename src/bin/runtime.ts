@@ -8,8 +8,11 @@ import { startMetricsServer } from '../health/metrics-server.js';
 import { CommandQueue } from '../queue/command-queue.js';
 import { startCommandWorker } from '../queue/command-worker.js';
 import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
+import { redisForWorker } from '../queue/redis.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
+import { CheckpointIndex } from '../translate/checkpoint-index.js';
+import { type CheckpointIndexer, startCheckpointIndexer } from '../translate/checkpoint-indexer.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -36,6 +39,7 @@ export interface Runtime {
   health?: HealthWorker;
   metrics?: HealthMetrics;
   metricsUrl?: string;
+  indexer?: CheckpointIndexer;
   stop(): Promise<void>;
 }
 
@@ -59,6 +63,15 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       const started = await startMetricsServer(rt.metrics, port, async () => health.worker.isRunning());
       metricsServer = started.server;
       rt.metricsUrl = started.url;
+      // The checkpoint index: translation at failover time reads it instead of scanning the checkpoints topic.
+      const redis = redisForWorker(o.config.redis.url);
+      const indexer = startCheckpointIndexer(
+        o.config,
+        new CheckpointIndex(redis, o.prefix ?? 'kdr'),
+        o.log.child({ component: 'checkpoint-index' }),
+        Number(process.env.KDR_INDEX_INTERVAL_MS ?? 1000),
+      );
+      rt.indexer = { close: async () => void (await indexer.close(), redis.disconnect()) };
     }
     const store = rt.health?.store;
     rt.worker = startCommandWorker({
@@ -96,6 +109,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await rt.queue?.close().catch(() => undefined);
     await rt.worker?.close().catch(() => undefined);
     await rt.health?.close().catch(() => undefined);
+    await rt.indexer?.close().catch(() => undefined);
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
   };
   return rt;

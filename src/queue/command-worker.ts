@@ -30,6 +30,7 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
         config: opts.config,
         log,
         caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
+        prefix: opts.prefix ?? 'kdr',
         ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
       });
       const posted = await opts.poster.postMessage(data.channelId, {

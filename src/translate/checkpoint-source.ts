@@ -5,8 +5,8 @@ import type { ClusterReader } from '../kafka/cluster-reader.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointOrigin } from './types.js';
 
-/** The index is used while it reached the checkpoints topic's end within this long. */
-export const INDEX_MAX_AGE_MS = 15_000;
+/** The index is used while it reached the checkpoints topic's end within this long ($KDR_INDEX_MAX_AGE_MS). */
+export const indexMaxAgeMs = () => Number(process.env.KDR_INDEX_MAX_AGE_MS ?? 15_000);
 
 export type CheckpointFrom = 'auto' | 'index' | 'scan';
 
@@ -31,7 +31,7 @@ export async function openCheckpoints(
   if (from !== 'scan') {
     const meta = index ? await index.meta(flow.name).catch(() => undefined) : undefined;
     const age = meta && meta.syncedAt > 0 ? Math.max(0, now - meta.syncedAt) : undefined;
-    if (index && meta && age !== undefined && age <= INDEX_MAX_AGE_MS) {
+    if (index && meta && age !== undefined && age <= indexMaxAgeMs()) {
       return {
         origin: { kind: 'index', topic: meta.topic || null, indexAgeMs: age, records: meta.records },
         groups: () => index.groups(flow.name),

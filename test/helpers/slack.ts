@@ -29,13 +29,13 @@ export interface SlackRig {
  * queue prefix) against the emulator.
  */
 export async function startSlackRig(
-  opts: { socketMode?: boolean; withHealth?: boolean; config?: Config } = {},
+  opts: { socketMode?: boolean; withHealth?: boolean; config?: Config; prefix?: string } = {},
 ): Promise<SlackRig> {
   const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
   const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
   const port = await freePort();
-  const prefix = unique('kdr-test');
+  const prefix = opts.prefix ?? unique('kdr-test');
   const runtime = await startRuntime({
     config: opts.config ?? sandboxConfig(),
     log: testLog,
