@@ -1,10 +1,10 @@
 import type { FlowConfig } from '../config/load.js';
 import type { ClusterReader } from '../kafka/cluster-reader.js';
 import type { TailRecord } from '../kafka/types.js';
-import { type Checkpoint, decodeCheckpoint } from '../mm2/checkpoint-codec.js';
+import type { Checkpoint } from '../mm2/checkpoint-codec.js';
 import { checkpointsTopic, internalTopicCandidates, offsetSyncsTopic } from '../mm2/naming.js';
 import { decodeOffsetSync, type OffsetSync } from '../mm2/offset-sync-codec.js';
-import { decodeAll } from '../mm2/scan.js';
+import { newestCheckpoints } from './checkpoint-reader.js';
 
 export type StampedCheckpoint = Checkpoint & { timestamp: number };
 
@@ -24,7 +24,10 @@ async function firstExisting(reader: ClusterReader, candidates: string[]): Promi
   return null;
 }
 
-/** Decodes while reading: no raw record is kept, so memory follows the decoded state, not the topic's size. */
+/**
+ * Decodes while reading: no raw record is kept, so memory follows the decoded state, not the topic's size.
+ * A record the codec rejects is counted as malformed and skipped (as MM2's own readers skip it).
+ */
 async function scan<T extends object>(
   reader: ClusterReader,
   topic: string,
@@ -33,9 +36,14 @@ async function scan<T extends object>(
 ): Promise<number> {
   let malformed = 0;
   await reader.readAll(topic, (r: TailRecord) => {
-    const one = decodeAll([r], decode);
-    malformed += one.malformed.length;
-    for (const rec of one.records) onRecord(rec);
+    let d: T | null;
+    try {
+      d = decode(r.key, r.value);
+    } catch {
+      malformed++;
+      return;
+    }
+    if (d !== null) onRecord(Object.assign(d, { timestamp: r.timestamp }));
   });
   return malformed;
 }
@@ -48,17 +56,12 @@ export async function scanCheckpoints(target: ClusterReader, flow: FlowConfig): 
   );
   const latest = new Map<string, StampedCheckpoint>();
   if (!topic) return { topic, latest, malformed: 0 };
-  const malformed = await scan(target, topic, decodeCheckpoint, (c) => {
-    latest.set(checkpointKey(c.group, c.topic, c.partition), {
-      group: c.group,
-      topic: c.topic,
-      partition: c.partition,
-      upstreamOffset: c.upstreamOffset,
-      downstreamOffset: c.downstreamOffset,
-      metadata: c.metadata,
-      timestamp: c.timestamp,
-    });
-  });
+  let malformed = 0;
+  for (const end of await target.ends(topic)) {
+    const part = await newestCheckpoints(target, topic, end.partition, end.low, end.high);
+    malformed += part.malformed;
+    for (const c of part.latest) latest.set(checkpointKey(c.group, c.topic, c.partition), c);
+  }
   return { topic, latest, malformed };
 }
 

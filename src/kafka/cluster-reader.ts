@@ -6,7 +6,7 @@ import { createKafkaClient } from './client.js';
 import { fetchOnce, lazyRawCluster, type RawCluster } from './raw-cluster.js';
 import type { CommittedOffset, GroupInfo, PartitionEnds, TailRecord } from './types.js';
 
-const FETCH_BYTES = 1 << 20;
+const FETCH_BYTES = 1 << 22;
 
 /**
  * The read side of a cluster, in DR terms: topics, end offsets, groups and their commits, and records at known
@@ -192,7 +192,7 @@ export class ClusterReader {
       for (const m of messages) {
         const offset = BigInt(m.offset);
         if (offset >= to) return;
-        if (!m.isControlRecord) onRecord(toTailRecord(topic, partition, m));
+        if (!m.isControlRecord) onRecord(toTailRecord(topic, partition, offset, m));
         next = offset + 1n;
       }
     }
@@ -216,12 +216,13 @@ export class ClusterReader {
 function toTailRecord(
   topic: string,
   partition: number,
-  m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null },
+  offset: bigint,
+  m: { timestamp: string; key: Buffer | null; value: Buffer | null },
 ): TailRecord {
   return {
     topic,
     partition,
-    offset: BigInt(m.offset),
+    offset,
     timestamp: Number(m.timestamp),
     key: m.key ?? null,
     value: m.value ?? null,

@@ -104,7 +104,8 @@ export async function fetchOnce(
   }
   return {
     high: BigInt(part.highWatermark),
-    messages: part.messages.filter((m) => BigInt(m.offset) >= offset),
+    // in offset order: only a leading few (the rest of a batch before `offset`) are dropped
+    messages: dropBefore(part.messages, offset),
   };
 }
 
@@ -140,4 +141,10 @@ export function lazyRawCluster(client: KafkaClient): {
       await c?.disconnect().catch(() => undefined);
     },
   };
+}
+
+function dropBefore(messages: RawMessage[], offset: bigint): RawMessage[] {
+  let i = 0;
+  while (i < messages.length && BigInt(messages[i]!.offset) < offset) i++;
+  return i === 0 ? messages : messages.slice(i);
 }

@@ -1,10 +1,8 @@
 import type { Config, FlowConfig } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
-import type { StampedCheckpoint } from '../health/mm2-topics.js';
+import { newestCheckpoints } from '../health/checkpoint-reader.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
-import { decodeCheckpoint } from '../mm2/checkpoint-codec.js';
 import { checkpointsTopic, internalTopicCandidates } from '../mm2/naming.js';
-import { decodeAll } from '../mm2/scan.js';
 import type { CheckpointIndex, IndexMeta } from './checkpoint-index.js';
 
 /** Finds the flow's checkpoints topic on the target (either internal-separator style), or null. */
@@ -42,17 +40,10 @@ export async function syncIndex(
       const stored = cur.next[e.partition];
       const from = stored === undefined || BigInt(stored) < e.low ? e.low : BigInt(stored);
       if (from >= e.high) continue;
-      // Deduplicated while reading (the last record per key wins), applied with the new position in one MULTI.
-      const newest = new Map<string, StampedCheckpoint>();
-      let read = 0;
-      await target.readRange(topic, e.partition, from, e.high, (r) => {
-        read++;
-        for (const c of decodeAll([r], decodeCheckpoint).records)
-          newest.set(`${c.group}|${c.topic}|${c.partition}`, c);
-      });
+      const { latest, read } = await newestCheckpoints(target, topic, e.partition, from, e.high);
       cur.next[e.partition] = e.high.toString();
       cur.records += read;
-      await index.apply(flow.name, [...newest.values()], cur);
+      await index.apply(flow.name, latest, cur);
     }
   }
   // Synced as of the moment the pass started: nothing older than that is missing.
