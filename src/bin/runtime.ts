@@ -71,7 +71,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         o.log.child({ component: 'checkpoint-index' }),
         Number(process.env.KDR_INDEX_INTERVAL_MS ?? 1000),
       );
-      rt.indexer = { close: async () => void (await indexer.close(), redis.disconnect()) };
+      rt.indexer = {
+        close: async () => {
+          await indexer.close();
+          redis.disconnect();
+        },
+      };
     }
     const store = rt.health?.store;
     rt.worker = startCommandWorker({
