@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { StoredPlan } from '../src/approval/plan-store.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 import { findFlow } from '../src/config/find-flow.js';
 import type { Config, FlowConfig } from '../src/config/load.js';
@@ -7,9 +8,16 @@ import type { CommandContext, CommandSpec, View } from '../src/core/command.js';
 import { parseDuration } from '../src/core/duration.js';
 import { KdrError } from '../src/core/errors.js';
 import { connectRedis, redisPrefix } from '../src/queue/redis-ready.js';
-import { commitView, planText, translationView, validationView } from '../src/render/translate-view.js';
+import {
+  approvalView,
+  commitView,
+  planText,
+  translationView,
+  validationView,
+} from '../src/render/translate-view.js';
 import { CheckpointIndex } from '../src/translate/checkpoint-index.js';
 import { type CommitResult, cliActor, commitTranslation } from '../src/translate/commit.js';
+import { planCommit } from '../src/translate/commit-plan.js';
 import { gatherTranslation } from '../src/translate/gather.js';
 import type { TranslationReport } from '../src/translate/types.js';
 import { type LagValidation, validateGroupLag } from '../src/translate/validate.js';
@@ -55,7 +63,8 @@ type Args = z.infer<typeof args>;
 export type TranslateResult =
   | ({ kind: 'translation' } & TranslationReport)
   | ({ kind: 'commit' } & CommitResult)
-  | ({ kind: 'validation' } & LagValidation);
+  | ({ kind: 'validation' } & LagValidation)
+  | { kind: 'approval'; plan: StoredPlan };
 
 function pickFlow(config: Config, name: string | undefined): FlowConfig {
   if (name) return findFlow(config, name);
@@ -80,12 +89,12 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
     );
     return { kind: 'validation', ...v };
   }
-  if (a.commit && ctx.caller.transport !== 'cli')
+  if (a.commit && ctx.caller.transport !== 'cli' && !ctx.requestApproval)
     throw new KdrError(
       'KDR_NEEDS_APPROVAL',
-      'offset commits from Slack need the approval buttons, which are not built yet',
+      'offset commits need an approval, and this process cannot ask for one',
       {
-        hint: 'run `kdr translate <group> --commit` from a terminal (it asks for confirmation, locks the group and writes the audit trail)',
+        hint: 'use /kdr in Slack (Approve/Reject buttons) or `kdr translate <group> --commit` in a terminal',
       },
     );
   const prefix = redisPrefix(ctx.prefix);
@@ -106,6 +115,9 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
       });
     if (!a.commit) return { kind: 'translation', ...(await translate(a.positionals)) };
     const group = a.positionals[0]!;
+    const options = { allowRewind: Boolean(a['allow-rewind']), acceptStale: Boolean(a['accept-stale']) };
+    if (ctx.caller.transport !== 'cli')
+      return requestApproval(ctx, flow.name, failback, group, options, await translate([group]));
     const result = await commitTranslation(
       {
         config: ctx.config,
@@ -133,26 +145,73 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
   }
 }
 
+/** From Slack: the plan goes to the channel with Approve/Reject buttons; the worker executes it once approved. */
+async function requestApproval(
+  ctx: CommandContext,
+  flow: string,
+  failback: boolean,
+  group: string,
+  options: { allowRewind: boolean; acceptStale: boolean },
+  report: TranslationReport,
+): Promise<TranslateResult> {
+  const { plan, refusals } = planCommit(report, report.groups[0]!, options);
+  if (refusals.length)
+    throw new KdrError(refusals[0]!.code, refusals.map((r) => r.message).join('; '), {
+      hint: refusals.map((r) => r.hint).join('; '),
+    });
+  if (plan.changes.length === 0)
+    return {
+      kind: 'commit',
+      plan,
+      translation: report,
+      outcome: 'unchanged',
+      verified: true,
+      durationMs: 0,
+      authorisedBy: 'nothing to change',
+    };
+  const stored = await ctx.requestApproval!({
+    id: plan.id,
+    kind: 'translate.commit',
+    resource: `translate:${flow}:${plan.cluster}:${group}`,
+    subject: { flow, cluster: plan.cluster, group, direction: plan.direction },
+    args: { flow, group, failback, ...options },
+    hash: plan.hash,
+    text: planText(plan),
+  });
+  return { kind: 'approval', plan: stored };
+}
+
+/** Each result kind has its view; `--json` prints the result itself. */
+function pick(d: TranslateResult): { view: View<never>; data: unknown } {
+  switch (d.kind) {
+    case 'translation':
+      return { view: translationView as View<never>, data: d };
+    case 'commit':
+      return { view: commitView as View<never>, data: d };
+    case 'validation':
+      return { view: validationView as View<never>, data: d };
+    case 'approval':
+      return { view: approvalView as View<never>, data: d.plan };
+  }
+}
+
 const view: View<TranslateResult> = {
-  text: (d) =>
-    d.kind === 'translation'
-      ? translationView.text(d)
-      : d.kind === 'commit'
-        ? commitView.text(d)
-        : validationView.text(d),
-  blocks: (d) =>
-    d.kind === 'translation'
-      ? translationView.blocks(d)
-      : d.kind === 'commit'
-        ? commitView.blocks(d)
-        : validationView.blocks(d),
-  summary: (d) =>
-    d.kind === 'translation'
-      ? translationView.summary(d)
-      : d.kind === 'commit'
-        ? commitView.summary(d)
-        : validationView.summary(d),
-  attachment: (d) => (d.kind === 'translation' ? translationView.attachment?.(d) : undefined),
+  text: (d) => {
+    const p = pick(d);
+    return p.view.text(p.data as never);
+  },
+  blocks: (d) => {
+    const p = pick(d);
+    return p.view.blocks(p.data as never);
+  },
+  summary: (d) => {
+    const p = pick(d);
+    return p.view.summary(p.data as never);
+  },
+  attachment: (d) => {
+    const p = pick(d);
+    return p.view.attachment?.(p.data as never);
+  },
 };
 
 export const translate: CommandSpec<Args, TranslateResult> = {

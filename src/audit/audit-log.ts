@@ -53,6 +53,8 @@ export class AuditLog {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly file?: string,
+    /** Called after each append (e.g. to post the entry in the thread of the message it concerns); never awaited. */
+    private readonly onAppend?: (entry: AuditEntry) => Promise<unknown>,
   ) {}
 
   private get stream() {
@@ -74,6 +76,7 @@ export class AuditLog {
       mkdirSync(dirname(this.file), { recursive: true });
       appendFileSync(this.file, `${JSON.stringify({ id, prev, hash, body })}\n`);
     }
+    this.onAppend?.(entry).catch(() => undefined);
     return entry;
   }
 
@@ -104,4 +107,10 @@ export class AuditLog {
     }
     return { entries, verified: !brokenAt, ...(brokenAt ? { brokenAt } : {}) };
   }
+}
+
+/** One line for a Slack thread: who did what, the outcome, and the entry's place in the chain. */
+export function auditLine(e: AuditEntry): string {
+  const who = e.actor.transport === 'slack' ? `<@${e.actor.user}>` : e.actor.user;
+  return `:scroll: ${e.at} ${who} ${e.action}: ${e.outcome}${e.actor.via ? ` (via ${e.actor.via})` : ''} · audit ${e.id} · hash ${e.hash.slice(0, 10)}`;
 }

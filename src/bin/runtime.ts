@@ -1,12 +1,18 @@
 import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
+import { Approvers } from '../approval/approvers.js';
+import { type DecisionDeps, handleClick } from '../approval/decide.js';
+import { executePlan } from '../approval/execute.js';
+import { PlanStore } from '../approval/plan-store.js';
+import { threadedAuditLog } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { HealthMetrics } from '../health/metrics.js';
 import { startMetricsServer } from '../health/metrics-server.js';
 import { CommandQueue } from '../queue/command-queue.js';
 import { startCommandWorker } from '../queue/command-worker.js';
+import { ExecQueue, startExecWorker } from '../queue/exec-queue.js';
 import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
 import { redisForWorker } from '../queue/redis.js';
 import { createSlackApp } from '../slack/app.js';
@@ -40,6 +46,7 @@ export interface Runtime {
   metrics?: HealthMetrics;
   metricsUrl?: string;
   indexer?: CheckpointIndexer;
+  execWorker?: Worker;
   stop(): Promise<void>;
 }
 
@@ -47,6 +54,7 @@ export interface Runtime {
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const rt: Runtime = { stop: async () => undefined };
   let metricsServer: Server | undefined;
+  let closeBot: () => Promise<void> = async () => undefined;
   if (o.withWorker) {
     const poster = new SlackPoster(o.botToken, o.slackApiUrl);
     if (o.withHealth !== false) {
@@ -92,10 +100,42 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         : {}),
     });
     await rt.worker.waitUntilReady();
+    // Approved plans: executed once each (the job id is the plan id).
+    const execRedis = redisForWorker(o.config.redis.url);
+    const prefix = o.prefix ?? 'kdr';
+    const execDeps = {
+      config: o.config,
+      log: o.log.child({ component: 'exec' }),
+      redis: execRedis,
+      prefix,
+      plans: new PlanStore(execRedis, prefix),
+      audit: threadedAuditLog(execRedis, prefix, o.config, poster),
+      poster,
+    };
+    rt.execWorker = startExecWorker(o.config.redis.url, prefix, (planId) => executePlan(execDeps, planId));
+    rt.execWorker.on('closed', () => execRedis.disconnect());
+    await rt.execWorker.waitUntilReady();
   }
   if (o.withBot) {
     rt.queue = new CommandQueue(o.config.redis.url, o.prefix);
     const queue = rt.queue;
+    const prefix = o.prefix ?? 'kdr';
+    const clickRedis = redisForWorker(o.config.redis.url);
+    const execQueue = new ExecQueue(o.config.redis.url, prefix);
+    const slack = new SlackPoster(o.botToken, o.slackApiUrl);
+    const decisions: DecisionDeps = {
+      plans: new PlanStore(clickRedis, prefix),
+      approvers: new Approvers(o.config.slack?.approvers ?? { users: [], usergroups: [] }, slack),
+      audit: threadedAuditLog(clickRedis, prefix, o.config, slack),
+      poster: slack,
+      log: o.log.child({ component: 'approvals' }),
+      twoPersonRule: o.config.slack?.twoPersonRule ?? true,
+      enqueueExecution: (id) => execQueue.enqueue(id),
+    };
+    closeBot = async () => {
+      await execQueue.close();
+      clickRedis.disconnect();
+    };
     rt.app = createSlackApp({
       config: o.config,
       log: o.log.child({ component: 'bot' }),
@@ -105,6 +145,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       port: o.port,
       slackApiUrl: o.slackApiUrl,
       enqueue: (job) => queue.enqueue(job),
+      onClick: (click) => handleClick(decisions, click),
     });
     await rt.app.start();
   }
@@ -112,7 +153,9 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Stop taking requests first, then let the worker finish its current job.
     await rt.app?.stop().catch(() => undefined);
     await rt.queue?.close().catch(() => undefined);
+    await closeBot().catch(() => undefined);
     await rt.worker?.close().catch(() => undefined);
+    await rt.execWorker?.close().catch(() => undefined);
     await rt.health?.close().catch(() => undefined);
     await rt.indexer?.close().catch(() => undefined);
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));

@@ -108,6 +108,8 @@ export const slackSchema = z.strictObject({
     .default({ users: [], usergroups: [] }),
   twoPersonRule: z.boolean().default(true),
   approvalTtl: duration.default(1_800_000),
+  /** Distinct approvers a plan needs (N of the M configured). */
+  approvalsRequired: z.number().int().min(1).max(10).default(1),
 });
 
 export const configSchema = z.strictObject({

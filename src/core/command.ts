@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { StoredPlan } from '../approval/plan-store.js';
+import type { PlanRequest } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from './logger.js';
 
@@ -19,6 +21,8 @@ export interface CommandContext {
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
   /** Redis key prefix of this installation (default $KDR_QUEUE_PREFIX or `kdr`). */
   prefix?: string;
+  /** Stores a plan for approval in Slack (the worker running a Slack command has this). */
+  requestApproval?: (p: PlanRequest) => Promise<StoredPlan>;
   /** Asks the human at the terminal to confirm a plan; only the CLI has one. */
   confirm?: (planText: string) => Promise<boolean>;
 }

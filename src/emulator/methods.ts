@@ -63,7 +63,14 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
     if ('error' in c) return c.error;
     const channel = String(a.channel);
     s.notePost(channel);
-    const msg = { channel, ts: s.nextTs(), text: c.text, blocks: c.blocks, user: EMULATOR_BOT.userId };
+    const msg = {
+      channel,
+      ts: s.nextTs(),
+      text: c.text,
+      blocks: c.blocks,
+      user: EMULATOR_BOT.userId,
+      ...(a.thread_ts ? { threadTs: String(a.thread_ts) } : {}),
+    };
     s.messages.push(msg);
     return {
       ok: true,
@@ -132,6 +139,28 @@ export const METHODS: Record<string, (s: EmulatorState, a: Args) => Answer> = {
       });
     }
     return { ok: true, files: out };
+  },
+
+  'users.info': (s, a) => {
+    const id = String(a.user ?? '');
+    const name = s.users.get(id);
+    if (!name) return { ok: false, error: 'user_not_found' };
+    return {
+      ok: true,
+      user: {
+        id,
+        team_id: EMULATOR_TEAM.id,
+        name: name.split(' ')[0]!.toLowerCase(),
+        real_name: name,
+        deleted: false,
+      },
+    };
+  },
+
+  'usergroups.users.list': (s, a) => {
+    const members = s.usergroups.get(String(a.usergroup ?? ''));
+    if (!members) return { ok: false, error: 'no_such_subteam' };
+    return { ok: true, users: members };
   },
 
   'chat.postEphemeral': (s, a) => {

@@ -49,3 +49,66 @@ export async function sendSlashCommand(
   const res = await fetch(o.appUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: await res.text(), ms: Date.now() - t0, responseId };
 }
+
+export interface BlockActionOptions {
+  appUrl: string;
+  signingSecret: string;
+  userId: string;
+  channelId: string;
+  /** The message carrying the button. */
+  messageTs: string;
+  actionId: string;
+  value: string;
+  responseUrlBase?: string;
+  timestamp?: number;
+  signatureOverride?: string;
+}
+
+/** The `block_actions` payload Slack sends when a user clicks a button in a message. */
+export function blockActionPayload(
+  o: Omit<BlockActionOptions, 'appUrl' | 'signingSecret'>,
+): Record<string, unknown> {
+  const responseId = randomBytes(8).toString('hex');
+  return {
+    type: 'block_actions',
+    user: {
+      id: o.userId,
+      username: o.userId.toLowerCase(),
+      name: o.userId.toLowerCase(),
+      team_id: EMULATOR_TEAM.id,
+    },
+    api_app_id: 'A0KDR',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: o.messageTs, channel_id: o.channelId, is_ephemeral: false },
+    trigger_id: `${Date.now()}.${randomBytes(6).toString('hex')}`,
+    team: { id: EMULATOR_TEAM.id, domain: EMULATOR_TEAM.name },
+    channel: { id: o.channelId, name: 'kdr' },
+    message: { type: 'message', ts: o.messageTs, text: '', blocks: [] },
+    response_url: `${o.responseUrlBase ?? 'http://127.0.0.1:9/response'}/${responseId}`,
+    actions: [
+      {
+        action_id: o.actionId,
+        block_id: 'kdr-approval',
+        value: o.value,
+        type: 'button',
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+    state: { values: {} },
+  };
+}
+
+/** Sends a correctly signed button click (form field `payload`), as Slack does. */
+export async function sendBlockAction(
+  o: BlockActionOptions,
+): Promise<{ status: number; body: string; ms: number }> {
+  const body = new URLSearchParams({ payload: JSON.stringify(blockActionPayload(o)) }).toString();
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...signedHeaders(o.signingSecret, body, o.timestamp),
+  };
+  if (o.signatureOverride) headers['x-slack-signature'] = o.signatureOverride;
+  const t0 = Date.now();
+  const res = await fetch(o.appUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text(), ms: Date.now() - t0 };
+}

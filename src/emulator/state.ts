@@ -16,6 +16,7 @@ export interface StoredMessage {
   user: string;
   edited?: number;
   ephemeralTo?: string;
+  threadTs?: string;
 }
 
 export interface Fault {
@@ -37,8 +38,19 @@ export interface StoredFile {
   threadTs?: string;
 }
 
+/** The workspace's people: the sandbox config's approvers (U0ALICE, U0BOB) and a few others. */
+export const EMULATOR_USERS: Record<string, string> = {
+  U0ALICE: 'Alice Oncall',
+  U0BOB: 'Bob Approver',
+  U0CAROL: 'Carol Viewer',
+  U0DAVE: 'Dave Lead',
+};
+
 export class EmulatorState {
   files = new Map<string, StoredFile>();
+  users = new Map(Object.entries(EMULATOR_USERS));
+  /** Usergroup id → member user ids (`usergroups.users.list`). */
+  usergroups = new Map<string, string[]>([['S0DRLEADS', ['U0DAVE']]]);
   baseUrl = '';
   seq = 0;
   calls: RecordedCall[] = [];

@@ -1,4 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import { PlanStore, type StoredPlan } from '../approval/plan-store.js';
+import { planRequester, threadedAuditLog } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
 import { dispatch } from '../core/dispatch.js';
 import type { Logger } from '../core/logger.js';
@@ -18,6 +20,10 @@ export interface CommandWorkerOptions {
 /** Runs queued Slack commands through the same dispatcher as the CLI and posts the answer to the channel. */
 export function startCommandWorker(opts: CommandWorkerOptions): Worker {
   const connection = redisForWorker(opts.config.redis.url);
+  const prefix = opts.prefix ?? 'kdr';
+  const stateRedis = redisForWorker(opts.config.redis.url);
+  const plans = new PlanStore(stateRedis, prefix);
+  const audit = threadedAuditLog(stateRedis, prefix, opts.config, opts.poster);
   const worker = new Worker(
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {
@@ -30,7 +36,8 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
         config: opts.config,
         log,
         caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
-        prefix: opts.prefix ?? 'kdr',
+        prefix,
+        requestApproval: planRequester(opts.config, plans, audit, data.userId, data.channelId),
         ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
       });
       const posted = await opts.poster.postMessage(data.channelId, {
@@ -43,13 +50,22 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
           ...outcome.blocks,
         ],
       });
+      const approval = outcome.kind === 'ok' ? approvalOf(outcome.data) : undefined;
+      if (approval) await plans.setMessage(approval.id, posted.channel, posted.ts);
       if (outcome.kind === 'ok' && outcome.attachment) {
         await opts.poster.uploadFile(data.channelId, { ...outcome.attachment, threadTs: posted.ts });
       }
       return { kind: outcome.kind, summary: outcome.summary, postedTs: posted.ts, channel: posted.channel };
     },
-    { connection, prefix: opts.prefix ?? 'kdr', concurrency: opts.concurrency ?? 4 },
+    { connection, prefix, concurrency: opts.concurrency ?? 4 },
   );
+  worker.on('closed', () => stateRedis.disconnect());
   worker.on('failed', (job, err) => opts.log.error({ job: job?.id, err: err.message }, 'command job failed'));
   return worker;
+}
+
+/** A command that asked for an approval returns `{ kind: 'approval', plan }`. */
+function approvalOf(data: unknown): StoredPlan | undefined {
+  const d = data as { kind?: string; plan?: StoredPlan } | undefined;
+  return d?.kind === 'approval' ? d.plan : undefined;
 }

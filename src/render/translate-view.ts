@@ -1,3 +1,5 @@
+import { approvalMessage } from '../approval/approval-view.js';
+import type { StoredPlan } from '../approval/plan-store.js';
 import type { Block, View } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import type { CommitResult } from '../translate/commit.js';
@@ -148,4 +150,16 @@ export const validationView: View<LagValidation> = {
   text: validationText,
   summary: (v) => `${v.verdict}: ${v.group} on ${v.cluster}: lag ${v.trend}`,
   blocks: (v) => [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${validationText(v)}\`\`\`` } }],
+};
+
+/** A plan waiting in Slack: the approval message itself; a long plan also goes to its thread as a file. */
+export const approvalView: View<StoredPlan> = {
+  text: (p) => `${p.text}\nwaiting for approval in Slack (plan ${p.id})`,
+  blocks: (p) => approvalMessage(p).blocks,
+  summary: (p) =>
+    `approval needed: ${p.kind} ${p.subject.group ?? ''} on ${p.subject.cluster ?? ''} (plan ${p.id.slice(0, 8)})`,
+  attachment: (p) =>
+    p.text.length > 2600
+      ? { filename: `kdr-plan-${p.id.slice(0, 8)}.txt`, title: `plan ${p.id}`, content: p.text }
+      : undefined,
 };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
+import { APPROVE_ACTION, REJECT_ACTION } from '../approval/approval-view.js';
+import type { Click } from '../approval/decide.js';
 import type { Config } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError } from '../core/errors.js';
@@ -20,6 +22,8 @@ export interface SlackAppOptions {
   /** Local Slack Web API emulator, for tests and the demo. */
   slackApiUrl?: string;
   enqueue(job: CommandJob): Promise<void>;
+  /** Approve/Reject clicks, after the request was verified and acknowledged. */
+  onClick?(click: Click): Promise<string>;
 }
 
 /**
@@ -97,6 +101,37 @@ export function createSlackApp(opts: SlackAppOptions): App {
       await ack({ response_type: 'ephemeral', text: `:warning: ${e.message}\n${e.hint}` });
     }
   });
+
+  // Approve / Reject: acknowledged at once; the decision (Redis, Web API) follows within the same request's budget.
+  for (const [actionId, action] of [
+    [APPROVE_ACTION, 'approve'],
+    [REJECT_ACTION, 'reject'],
+  ] as const) {
+    app.action(actionId, async ({ ack, body, action: clicked }) => {
+      await ack();
+      const b = body as {
+        user: { id: string };
+        channel?: { id: string };
+        container?: { message_ts?: string; channel_id?: string };
+      };
+      const value = (clicked as { value?: string }).value ?? '';
+      const click: Click = {
+        action,
+        planId: value,
+        userId: b.user.id,
+        channel: b.channel?.id ?? b.container?.channel_id ?? '',
+        messageTs: b.container?.message_ts ?? '',
+        transport: opts.appToken ? 'socket' : 'http',
+      };
+      const log = opts.log.child({ user: click.userId, plan: click.planId, action });
+      try {
+        const result = (await opts.onClick?.(click)) ?? 'no approval handler';
+        log.info({ result }, 'approval click');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'approval click failed');
+      }
+    });
+  }
 
   app.error(async (err) => {
     opts.log.error({ err: err.message, code: (err as { code?: string }).code }, 'bolt error');

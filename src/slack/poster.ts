@@ -7,6 +7,8 @@ import { createWebClient } from './web-client.js';
 export interface Message {
   text: string;
   blocks: Block[];
+  /** Post in the thread of this message. */
+  threadTs?: string;
 }
 
 /** What kdr's domain needs from Slack; Slack's own types stay inside this file. */
@@ -15,6 +17,14 @@ export interface Poster {
   updateMessage(channel: string, ts: string, msg: Message): Promise<void>;
   /** A text file in the channel (in the thread of `threadTs` when given), for output too large for a message. */
   uploadFile(channel: string, file: Attachment & { threadTs?: string }): Promise<void>;
+  /** Visible to one user only (refusals of a click). */
+  postEphemeral(channel: string, user: string, msg: Message): Promise<void>;
+}
+
+/** Who is who in the workspace: approver groups and display names, read through the Web API. */
+export interface Directory {
+  usergroupMembers(usergroupId: string): Promise<string[]>;
+  userName(userId: string): Promise<string | undefined>;
 }
 
 export interface Attachment {
@@ -26,7 +36,7 @@ export interface Attachment {
 /** Slack allows about one post per second per channel; posts to one channel are spaced at least this far apart. */
 const CHANNEL_SPACING_MS = 1100;
 
-export class SlackPoster implements Poster {
+export class SlackPoster implements Poster, Directory {
   private readonly client: WebClient;
   private readonly lastPost = new Map<string, Promise<number>>();
 
@@ -38,7 +48,12 @@ export class SlackPoster implements Poster {
     const safe = guardMessage(msg);
     await this.pace(channel);
     const res = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({ channel, text: safe.text, blocks: safe.blocks as never }),
+      this.client.chat.postMessage({
+        channel,
+        text: safe.text,
+        blocks: safe.blocks as never,
+        ...(msg.threadTs ? { thread_ts: msg.threadTs } : {}),
+      }),
     );
     return { channel: String(res.channel ?? channel), ts: String(res.ts) };
   }
@@ -60,6 +75,26 @@ export class SlackPoster implements Poster {
         content: file.content,
       } as never),
     );
+  }
+
+  async postEphemeral(channel: string, user: string, msg: Message): Promise<void> {
+    const safe = guardMessage(msg);
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({ channel, user, text: safe.text, blocks: safe.blocks as never }),
+    );
+  }
+
+  async usergroupMembers(usergroupId: string): Promise<string[]> {
+    const res = await this.call('usergroups.users.list', () =>
+      this.client.usergroups.users.list({ usergroup: usergroupId }),
+    );
+    return (res.users ?? []) as string[];
+  }
+
+  async userName(userId: string): Promise<string | undefined> {
+    const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
+    const u = res.user as { real_name?: string; name?: string } | undefined;
+    return u?.real_name || u?.name;
   }
 
   /** Serialises posts per channel in this process and keeps them CHANNEL_SPACING_MS apart. */

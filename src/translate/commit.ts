@@ -153,12 +153,9 @@ export async function commitTranslation(
         );
       }
     }
-    const writer = new GroupOffsetWriter(report.to, d.config.clusters[report.to]!, d.log);
+    let verified: boolean;
     try {
-      await writer.commit(
-        group,
-        plan.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: BigInt(c.to) })),
-      );
+      verified = await writeAndVerify(d.config, d.log, report.to, group, plan);
     } catch (err) {
       await d.audit.append({
         action: 'translate.execute',
@@ -169,8 +166,6 @@ export async function commitTranslation(
         planHash: plan.hash,
       });
       throw err;
-    } finally {
-      await writer.close();
     }
     await d.audit.append({
       action: 'translate.execute',
@@ -181,7 +176,6 @@ export async function commitTranslation(
       planHash: plan.hash,
       detail: { authorisedBy },
     });
-    const verified = await verify(d, report.to, group, plan);
     await d.audit.append({
       action: 'translate.verify',
       actor: d.actor,
@@ -245,8 +239,24 @@ async function authorise(d: CommitDeps, plan: CommitPlan, subject: Record<string
   return 'interactive confirmation';
 }
 
-async function verify(d: CommitDeps, cluster: string, group: string, plan: CommitPlan): Promise<boolean> {
-  const reader = new ClusterReader(cluster, d.config.clusters[cluster]!, d.log);
+/** One OffsetCommit for the plan's changes, then the group's offsets read back: true when they equal the plan. */
+export async function writeAndVerify(
+  config: Config,
+  log: Logger,
+  cluster: string,
+  group: string,
+  plan: CommitPlan,
+): Promise<boolean> {
+  const writer = new GroupOffsetWriter(cluster, config.clusters[cluster]!, log);
+  try {
+    await writer.commit(
+      group,
+      plan.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: BigInt(c.to) })),
+    );
+  } finally {
+    await writer.close();
+  }
+  const reader = new ClusterReader(cluster, config.clusters[cluster]!, log);
   try {
     const now = new Map(
       (await reader.groupOffsets(group)).map((c) => [`${c.topic}:${c.partition}`, Number(c.offset)]),

@@ -88,9 +88,11 @@ describe('the worker keeps a checkpoint index', () => {
     expect(JSON.parse(cli.stdout).origin.kind).toBe('index');
   });
 
-  it('a commit asked from Slack is refused until approvals exist; nothing is written', async () => {
+  it('a commit asked from Slack becomes a plan waiting for approval (even with --yes); nothing is written', async () => {
     const call = await slashAndWait(`translate ${group} --commit --yes`, 'C0TRCOMM');
-    expect(JSON.stringify(JSON.parse(String(call.args.blocks)))).toContain('KDR_NEEDS_APPROVAL');
+    const shown = JSON.stringify(JSON.parse(String(call.args.blocks)));
+    expect(shown).toContain('Approval needed');
+    expect(shown).toContain('kdr_approve');
     expect(await dr.groupOffsets(group)).toEqual([]);
   });
 

@@ -147,3 +147,46 @@ describe('lag trend (the seed validation rule)', () => {
     expect(judgeTrend(s(3, 9)).verdict).toBe('FAIL');
   });
 });
+
+describe('a 500-partition plan in Slack', () => {
+  it('stays within Block Kit limits: the message summarises, the whole plan goes to a file', async () => {
+    const { approvalMessage } = await import('../../src/approval/approval-view.js');
+    const { approvalView, planText } = await import('../../src/render/translate-view.js');
+    const { findViolations } = await import('../../src/slack/block-limits.js');
+    const changes = Array.from({ length: 500 }, (_, i) => ({
+      topic: 'primary.orders',
+      partition: i,
+      from: null,
+      to: i * 10,
+    }));
+    const text = planText({
+      id: 'p1',
+      flow: 'f',
+      direction: 'failover',
+      cluster: 'dr',
+      group: 'g',
+      changes,
+      skipped: [],
+      hash: 'a'.repeat(64),
+    });
+    const plan = {
+      id: '11111111-1111-4111-8111-111111111111',
+      kind: 'translate.commit',
+      resource: 'translate:f:dr:g',
+      subject: { flow: 'f', cluster: 'dr', group: 'g' },
+      args: {},
+      hash: 'a'.repeat(64),
+      text,
+      requester: 'U0ALICE',
+      channel: 'C1',
+      createdAt: 0,
+      expiresAt: 1,
+      needed: 1,
+      approvals: [],
+      state: 'pending' as const,
+    };
+    expect(text.length).toBeGreaterThan(10_000);
+    expect(findViolations(approvalMessage(plan).blocks)).toEqual([]);
+    expect(approvalView.attachment?.(plan)?.content).toBe(text);
+  });
+});

@@ -1,0 +1,178 @@
+import type { Redis } from 'ioredis';
+
+export type PlanState =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'superseded'
+  | 'executing'
+  | 'executed'
+  | 'failed';
+
+export interface Decision {
+  user: string;
+  at: string;
+}
+
+/** A mutating command waiting for (or past) its approval. Bound to `hash`: what was shown is what runs. */
+export interface StoredPlan {
+  id: string;
+  /** What executes it, e.g. `translate.commit`. */
+  kind: string;
+  /** The resource it changes: the lock and the "replaced" rule are per resource. */
+  resource: string;
+  subject: Record<string, string>;
+  /** Arguments the executor needs to re-plan from the live state (no secrets). */
+  args: Record<string, unknown>;
+  hash: string;
+  /** The plan in words, as shown in the approval message. */
+  text: string;
+  requester: string;
+  channel: string;
+  ts?: string;
+  createdAt: number;
+  expiresAt: number;
+  needed: number;
+  approvals: Decision[];
+  rejectedBy?: Decision;
+  state: PlanState;
+  result?: string;
+}
+
+export type DecideResult =
+  | 'approved'
+  | 'recorded'
+  | 'duplicate'
+  | 'expired'
+  | 'missing'
+  | 'rejected'
+  | `state:${PlanState}`;
+
+// Each decision is one atomic step: read the plan, check state, expiry and duplicates, record, write back.
+const DECIDE = `local raw = redis.call('get', KEYS[1])
+if not raw then return {'missing', ''} end
+local p = cjson.decode(raw)
+local now = tonumber(ARGV[2])
+if p.state ~= 'pending' then return {'state:' .. p.state, raw} end
+if now > p.expiresAt then
+  p.state = 'expired'
+  raw = cjson.encode(p)
+  redis.call('set', KEYS[1], raw, 'KEEPTTL')
+  return {'expired', raw}
+end
+local d = {user = ARGV[1], at = ARGV[3]}
+if ARGV[4] == 'reject' then
+  p.rejectedBy = d
+  p.state = 'rejected'
+  raw = cjson.encode(p)
+  redis.call('set', KEYS[1], raw, 'KEEPTTL')
+  return {'rejected', raw}
+end
+for _, a in ipairs(p.approvals) do
+  if a.user == ARGV[1] then return {'duplicate', raw} end
+end
+table.insert(p.approvals, d)
+local result = 'recorded'
+if #p.approvals >= p.needed then
+  p.state = 'approved'
+  result = 'approved'
+end
+raw = cjson.encode(p)
+redis.call('set', KEYS[1], raw, 'KEEPTTL')
+return {result, raw}`;
+
+const TRANSITION = `local raw = redis.call('get', KEYS[1])
+if not raw then return {'missing', ''} end
+local p = cjson.decode(raw)
+for i = 2, #ARGV do
+  if p.state == ARGV[i] then
+    p.state = ARGV[1]
+    if ARGV[1] == 'executed' or ARGV[1] == 'failed' or ARGV[1] == 'superseded' then p.result = KEYS[2] end
+    raw = cjson.encode(p)
+    redis.call('set', KEYS[1], raw, 'KEEPTTL')
+    return {'ok', raw}
+  end
+end
+return {'state:' .. p.state, raw}`;
+
+/** Plans kept a day past their expiry, so that a late click is told "expired", not "unknown". */
+const KEEP_AFTER_EXPIRY_MS = 24 * 3600_000;
+
+/**
+ * Plans in Redis, each a JSON document changed only by Lua scripts, so that concurrent clicks (20 approvers at
+ * once, a double click, a retry) see one consistent state machine:
+ * pending → approved | rejected | expired | superseded; approved → executing → executed | failed.
+ */
+export class PlanStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(id: string) {
+    return `${this.prefix}:plan:${id}`;
+  }
+
+  private resourceKey(resource: string) {
+    return `${this.prefix}:plan-for:${resource}`;
+  }
+
+  /** Stores a new plan; a pending plan for the same resource is superseded by it. */
+  async create(plan: StoredPlan): Promise<void> {
+    const ttl = plan.expiresAt - Date.now() + KEEP_AFTER_EXPIRY_MS;
+    const previous = await this.redis.getset(this.resourceKey(plan.resource), plan.id);
+    await this.redis.pexpire(this.resourceKey(plan.resource), ttl);
+    await this.redis.set(this.key(plan.id), JSON.stringify(plan), 'PX', ttl);
+    if (previous && previous !== plan.id)
+      await this.transition(previous, 'superseded', ['pending'], `replaced by plan ${plan.id}`);
+  }
+
+  async get(id: string): Promise<StoredPlan | undefined> {
+    const raw = await this.redis.get(this.key(id));
+    return raw ? (JSON.parse(raw) as StoredPlan) : undefined;
+  }
+
+  async setMessage(id: string, channel: string, ts: string): Promise<void> {
+    const p = await this.get(id);
+    if (!p) return;
+    await this.redis.set(this.key(id), JSON.stringify({ ...p, channel, ts }), 'KEEPTTL');
+  }
+
+  async decide(
+    id: string,
+    user: string,
+    action: 'approve' | 'reject',
+    now = Date.now(),
+  ): Promise<{ result: DecideResult; plan?: StoredPlan }> {
+    const [result, raw] = (await this.redis.eval(
+      DECIDE,
+      1,
+      this.key(id),
+      user,
+      String(now),
+      new Date(now).toISOString(),
+      action,
+    )) as [DecideResult, string];
+    return { result, ...(raw ? { plan: normalise(JSON.parse(raw)) } : {}) };
+  }
+
+  /** Moves the plan to `to` if it is in one of `from`; answers `ok` or the state it was in. */
+  async transition(
+    id: string,
+    to: PlanState,
+    from: PlanState[],
+    result = '',
+  ): Promise<{ result: string; plan?: StoredPlan }> {
+    const [r, raw] = (await this.redis.eval(TRANSITION, 2, this.key(id), result, to, ...from)) as [
+      string,
+      string,
+    ];
+    return { result: r, ...(raw ? { plan: normalise(JSON.parse(raw)) } : {}) };
+  }
+}
+
+/** cjson encodes an empty Lua table as `{}`: approvals is always a list. */
+function normalise(p: StoredPlan): StoredPlan {
+  return { ...p, approvals: Array.isArray(p.approvals) ? p.approvals : [] };
+}

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { AuditLog, auditLine } from '../audit/audit-log.js';
+import type { Config } from '../config/load.js';
+import type { Poster } from '../slack/poster.js';
+import type { PlanStore, StoredPlan } from './plan-store.js';
+
+/** The audit trail of a process that talks to Slack: each entry about a message also goes into its thread. */
+export function threadedAuditLog(redis: Redis, prefix: string, config: Config, poster: Poster): AuditLog {
+  return new AuditLog(redis, prefix, join(config.dataDir, 'audit.jsonl'), async (e) => {
+    if (e.where?.channel && e.where.ts)
+      await poster.postMessage(e.where.channel, { text: auditLine(e), blocks: [], threadTs: e.where.ts });
+  });
+}
+
+export type PlanRequest = Pick<StoredPlan, 'id' | 'kind' | 'resource' | 'subject' | 'args' | 'hash' | 'text'>;
+
+/** Stores a plan asked for in Slack, with the configured TTL and number of approvals, and audits it. */
+export function planRequester(
+  config: Config,
+  plans: PlanStore,
+  audit: AuditLog,
+  requester: string,
+  channel: string,
+) {
+  return async (p: PlanRequest): Promise<StoredPlan> => {
+    const now = Date.now();
+    const plan: StoredPlan = {
+      ...p,
+      requester,
+      channel,
+      createdAt: now,
+      expiresAt: now + (config.slack?.approvalTtl ?? 1_800_000),
+      needed: config.slack?.approvalsRequired ?? 1,
+      approvals: [],
+      state: 'pending',
+    };
+    await plans.create(plan);
+    await audit.append({
+      action: 'plan.create',
+      actor: { transport: 'slack', user: requester },
+      subject: p.subject,
+      outcome: `pending: ${plan.needed} approval(s) needed by ${new Date(plan.expiresAt).toISOString()}`,
+      planId: p.id,
+      planHash: p.hash,
+      where: { channel },
+    });
+    return plan;
+  };
+}

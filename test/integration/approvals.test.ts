@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/audit-log.js';
+import { sendBlockAction } from '../../src/emulator/slash.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { connectRedis } from '../../src/queue/redis-ready.js';
+import { findViolations } from '../../src/slack/block-limits.js';
+import {
+  approvalConfig,
+  askCommit,
+  click,
+  ephemeralsTo,
+  messageText,
+  threadOf,
+} from '../helpers/approvals.js';
+import { eventually, unique } from '../helpers/sandbox.js';
+import { type SlackRig, startSlackRig } from '../helpers/slack.js';
+import {
+  commitOnSource,
+  mirroredTopic,
+  translatable,
+  waitForCheckpoints,
+} from '../helpers/translate-fixture.js';
+
+const config = approvalConfig(8000);
+const flow = config.flows[0]!;
+const topic = unique('ap');
+const target = `primary.${topic}`;
+const groups = Array.from({ length: 6 }, (_, i) => unique(`ap-g${i}`));
+const dr = new ClusterReader('dr', config.clusters.dr!);
+let rig: SlackRig;
+let expected: number[];
+
+const drOffsets = async (g: string) =>
+  (await dr.groupOffsets(g)).map((c) => Number(c.offset)).sort((a, b) => a - b);
+async function auditOf(planId: string) {
+  const redis = await connectRedis(config.redis.url);
+  try {
+    const all = await new AuditLog(redis, rig.prefix).read();
+    return { verified: all.verified, entries: all.entries.filter((e) => e.planId === planId) };
+  } finally {
+    redis.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  await mirroredTopic(config, flow, topic, 2, 10, target);
+  const at = await translatable(config, flow, topic, 2, 10);
+  expected = [at(0, 2), at(1, 2)];
+  for (const g of groups) await commitOnSource(config, flow, g, topic, expected);
+  await waitForCheckpoints(config, flow, groups, 2);
+  expected.sort((a, b) => a - b);
+  rig = await startSlackRig({ config });
+}, 240_000);
+
+afterAll(async () => {
+  await rig?.stop();
+  await dr.close();
+});
+
+describe('approvals over signed HTTP requests, with the real bot, worker, Redis and Kafka', () => {
+  it('requester and non-approvers are refused (ephemeral); an approver from a user group approves; it runs once', async () => {
+    const p = await askCommit(rig, groups[0]!, 'C0APPR1');
+    expect(
+      findViolations(
+        JSON.parse(JSON.stringify(rig.emulator.state.messages.find((m) => m.ts === p.ts)!.blocks)),
+      ),
+    ).toEqual([]);
+    expect(messageText(rig, p)).toContain('Approval needed');
+
+    expect((await click(rig, p, 'U0ALICE')).status).toBe(200);
+    await eventually('two-person refusal', 10_000, async () =>
+      ephemeralsTo(rig, 'U0ALICE', 'C0APPR1').find((t) => t.includes('two-person rule')),
+    );
+    expect((await click(rig, p, 'U0CAROL')).status).toBe(200);
+    await eventually('non-approver refusal', 10_000, async () =>
+      ephemeralsTo(rig, 'U0CAROL', 'C0APPR1').find((t) => t.includes('only approvers may approve')),
+    );
+    expect(await drOffsets(groups[0]!)).toEqual([]);
+
+    expect((await click(rig, p, 'U0DAVE')).status).toBe(200); // member of S0DRLEADS
+    await eventually('the result in the message', 60_000, async () =>
+      messageText(rig, p).includes('Done: committed 2 partition(s)') ? true : undefined,
+    );
+    expect(messageText(rig, p)).toContain('Approved by <@U0DAVE>');
+    expect(await drOffsets(groups[0]!)).toEqual(expected);
+
+    const audit = await auditOf(p.planId);
+    expect(audit.verified).toBe(true);
+    expect(audit.entries.map((e) => `${e.action}:${e.outcome.split(':')[0]}`)).toEqual([
+      'plan.create:pending',
+      'plan.approve:refused',
+      'plan.approve:refused',
+      'plan.approve:approved',
+      'plan.execute:started',
+      'plan.execute:executed',
+    ]);
+    // every entry about the message is also posted in its thread (paced at about 1 post/s per channel)
+    const thread = await eventually('the audit trail in the thread', 30_000, async () => {
+      const t = threadOf(rig, p);
+      return t.some((x) => x.includes('plan.execute: executed')) ? t : undefined;
+    });
+    expect(thread.filter((x) => x.includes('plan.approve: refused'))).toHaveLength(2);
+  });
+
+  it('20 concurrent Approve clicks from approvers: exactly one execution', async () => {
+    const p = await askCommit(rig, groups[1]!, 'C0APPR2');
+    const clicks = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => click(rig, p, i % 2 ? 'U0BOB' : 'U0DAVE')),
+    );
+    expect(clicks.every((c) => c.status === 200)).toBe(true);
+    await eventually('executed', 60_000, async () =>
+      messageText(rig, p).includes('Done:') ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const audit = await auditOf(p.planId);
+    expect(audit.entries.filter((e) => e.action === 'plan.approve' && e.outcome === 'approved')).toHaveLength(
+      1,
+    );
+    expect(
+      audit.entries.filter((e) => e.action === 'plan.execute' && e.outcome.startsWith('executed')),
+    ).toHaveLength(1);
+    expect(audit.entries.filter((e) => e.action === 'plan.execute' && e.outcome === 'started')).toHaveLength(
+      1,
+    );
+    expect(await drOffsets(groups[1]!)).toEqual(expected);
+  });
+
+  it('a rejected plan cannot be approved afterwards; nothing runs', async () => {
+    const p = await askCommit(rig, groups[2]!, 'C0APPR3');
+    await click(rig, p, 'U0BOB', 'reject');
+    await eventually('rejected in the message', 20_000, async () =>
+      messageText(rig, p).includes('Rejected by <@U0BOB>') ? true : undefined,
+    );
+    await click(rig, p, 'U0DAVE');
+    await eventually('already rejected', 10_000, async () =>
+      ephemeralsTo(rig, 'U0DAVE', 'C0APPR3').find((t) => t.includes('already rejected')),
+    );
+    expect(await drOffsets(groups[2]!)).toEqual([]);
+  });
+
+  it('an expired plan is refused and the message says so', async () => {
+    const p = await askCommit(rig, groups[3]!, 'C0APPR4');
+    await new Promise((r) => setTimeout(r, 9000));
+    await click(rig, p, 'U0BOB');
+    await eventually('expired ephemeral', 10_000, async () =>
+      ephemeralsTo(rig, 'U0BOB', 'C0APPR4').find((t) => t.includes('expired')),
+    );
+    await eventually('expired in the message', 10_000, async () =>
+      messageText(rig, p).includes('Expired') ? true : undefined,
+    );
+    expect(await drOffsets(groups[3]!)).toEqual([]);
+  });
+
+  it('forged signature or stale timestamp: 401; an unknown plan id: refused; nothing runs', async () => {
+    const p = await askCommit(rig, groups[4]!, 'C0APPR5');
+    const base = {
+      appUrl: rig.appUrl,
+      signingSecret: rig.signingSecret,
+      userId: 'U0BOB',
+      channelId: p.channel,
+      messageTs: p.ts,
+      actionId: 'kdr_approve',
+      value: p.planId,
+    };
+    expect((await sendBlockAction({ ...base, signatureOverride: `v0=${'1'.repeat(64)}` })).status).toBe(401);
+    expect((await sendBlockAction({ ...base, timestamp: Math.floor(Date.now() / 1000) - 600 })).status).toBe(
+      401,
+    );
+    expect((await sendBlockAction({ ...base, value: '00000000-0000-4000-8000-000000000000' })).status).toBe(
+      200,
+    );
+    await eventually('unknown plan refusal', 10_000, async () =>
+      ephemeralsTo(rig, 'U0BOB', 'C0APPR5').find((t) => t.includes('kdr has no plan')),
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await drOffsets(groups[4]!)).toEqual([]);
+    expect(messageText(rig, p)).toContain('Waiting for 1 more approval');
+  });
+
+  it('worker down between approval and execution: the job runs once when a worker comes back', async () => {
+    const p = await askCommit(rig, groups[5]!, 'C0APPR6');
+    await rig.runtime.execWorker!.close();
+    await click(rig, p, 'U0BOB');
+    await eventually('approved', 20_000, async () =>
+      messageText(rig, p).includes('queued for execution') ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await drOffsets(groups[5]!)).toEqual([]);
+    const second = await startSlackRig({ config, prefix: rig.prefix });
+    try {
+      await eventually('executed by the new worker', 60_000, async () => {
+        const audit = await auditOf(p.planId);
+        return audit.entries.some((e) => e.outcome.startsWith('executed')) ? audit : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const audit = await auditOf(p.planId);
+      expect(audit.verified).toBe(true);
+      expect(audit.entries.filter((e) => e.outcome.startsWith('executed'))).toHaveLength(1);
+      expect(await drOffsets(groups[5]!)).toEqual(expected);
+    } finally {
+      await second.stop();
+    }
+  });
+});
