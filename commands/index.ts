@@ -1,11 +1,12 @@
 import type { AnyCommand } from '../src/core/command.js';
+import { audit } from './audit.js';
 import { help } from './help.js';
 import { lag } from './lag.js';
 import { status } from './status.js';
 import { translate } from './translate.js';
 
 /** Every `/kdr` and `kdr` sub-command, in the order `help` lists them. */
-export const COMMANDS: AnyCommand[] = [help, status, lag, translate];
+export const COMMANDS: AnyCommand[] = [help, status, lag, translate, audit];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((c) => c.name === name);

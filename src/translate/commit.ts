@@ -40,8 +40,9 @@ export interface CommitDeps {
   render: (plan: CommitPlan) => string;
 }
 
+/** The CLI is the break-glass path: its entries say so. */
 export function cliActor(via: string): AuditActor {
-  return { transport: 'cli', user: `cli:${userInfo().username}@${hostname()}`, via };
+  return { transport: 'cli', user: `cli:${userInfo().username}@${hostname()}`, via: `${via}, break-glass` };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { sendBlockAction } from '../../src/emulator/slash.js';
+import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { findViolations } from '../../src/slack/block-limits.js';
@@ -100,6 +100,27 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
       return t.some((x) => x.includes('plan.execute: executed')) ? t : undefined;
     });
     expect(thread.filter((x) => x.includes('plan.approve: refused'))).toHaveLength(2);
+
+    // /kdr audit <plan>: a summary in the channel, the whole trail as a file, no secret in either
+    const r = await sendSlashCommand({
+      appUrl: rig.appUrl,
+      signingSecret: rig.signingSecret,
+      text: `audit ${p.planId.slice(0, 8)}`,
+      channelId: 'C0AUDIT',
+      responseUrlBase: `${rig.emulator.url}/response`,
+    });
+    expect(r.status).toBe(200);
+    const file = await eventually('the audit file', 30_000, async () =>
+      [...rig.emulator.state.files.values()].find((f) => f.channel === 'C0AUDIT'),
+    );
+    const lines = file.content!.split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.action)).toEqual(audit.entries.map((e) => e.action));
+    const posted = JSON.stringify(rig.emulator.state.messages.filter((m) => m.channel === 'C0AUDIT'));
+    expect(posted).toContain('hash chain verifies');
+    for (const secret of [rig.botToken, rig.signingSecret]) {
+      expect(file.content).not.toContain(secret);
+      expect(posted).not.toContain(secret);
+    }
   });
 
   it('20 concurrent Approve clicks from approvers: exactly one execution', async () => {
