@@ -4,9 +4,10 @@ import { help } from './help.js';
 import { lag } from './lag.js';
 import { status } from './status.js';
 import { translate } from './translate.js';
+import { unlock } from './unlock.js';
 
 /** Every `/kdr` and `kdr` sub-command, in the order `help` lists them. */
-export const COMMANDS: AnyCommand[] = [help, status, lag, translate, audit];
+export const COMMANDS: AnyCommand[] = [help, status, lag, translate, audit, unlock];
 
 export function findCommand(name: string): AnyCommand | undefined {
   return COMMANDS.find((c) => c.name === name);

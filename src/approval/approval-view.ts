@@ -62,7 +62,7 @@ export function approvalMessage(p: StoredPlan, note?: string): Message {
             title: { type: 'plain_text', text: 'Approve this plan?' },
             text: {
               type: 'mrkdwn',
-              text: `kdr will run \`${p.kind}\` on ${p.subject.cluster ?? 'the cluster'} exactly as shown (sha256 ${p.hash.slice(0, 12)}).`.slice(
+              text: `kdr will run \`${p.kind}\` on ${p.subject.cluster ?? p.subject.lock ?? 'the cluster'} exactly as shown (sha256 ${p.hash.slice(0, 12)}).`.slice(
                 0,
                 300,
               ),

@@ -84,7 +84,19 @@ const translateCommit: Executor = async (d, plan) => {
   }
 };
 
-const EXECUTORS: Record<string, Executor> = { 'translate.commit': translateCommit };
+/** `lock.break`: deletes the lock only if it is still the one the plan showed (same holder and start). */
+const lockBreak: Executor = async (d, plan) => {
+  const a = plan.args as { resource: string; at: string };
+  const broken = await new ResourceLocks(d.redis, d.prefix).breakIf(a.resource, a.at);
+  return broken
+    ? { ok: true, text: `lock ${a.resource} broken` }
+    : {
+        ok: false,
+        text: `the lock ${a.resource} was released or taken again since the plan; nothing was done`,
+      };
+};
+
+const EXECUTORS: Record<string, Executor> = { 'translate.commit': translateCommit, 'lock.break': lockBreak };
 
 /**
  * Runs an approved plan once: approved → executing (a retry after a crash may resume an executing plan; every

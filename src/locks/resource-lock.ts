@@ -18,6 +18,9 @@ export type LockResult =
 const RELEASE = `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).token == ARGV[1] then
   return redis.call('del', KEYS[1]) else return 0 end`;
 
+const BREAK = `local raw = redis.call('get', KEYS[1])
+if raw and cjson.decode(raw).holder.at == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
 /**
  * A visible lock per resource (flow/group, cluster): the value says who holds it and since when, so a refused
  * operator sees whom to ask. SET NX PX: it expires if its holder dies; only the holder's token releases it.
@@ -47,6 +50,37 @@ export class ResourceLocks {
       ageMs: Math.max(0, Date.now() - Date.parse(current.at)),
       ttlMs: ttl,
     };
+  }
+
+  /** Every held lock with its holder and age. */
+  async list(): Promise<Array<{ resource: string; holder: LockHolder; ageMs: number; ttlMs: number }>> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:lock:*`, 'COUNT', 500);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const out = [];
+    for (const key of keys.sort()) {
+      const [raw, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
+      if (!raw) continue;
+      const holder = (JSON.parse(raw) as { holder: LockHolder }).holder;
+      out.push({
+        resource: key.slice(`${this.prefix}:lock:`.length),
+        holder,
+        ageMs: Math.max(0, Date.now() - Date.parse(holder.at)),
+        ttlMs: ttl,
+      });
+    }
+    return out;
+  }
+
+  /** Breaks a lock only if it is still the one the plan saw (same holder and start): an audited, approved action. */
+  async breakIf(resource: string, expectedAt: string): Promise<boolean> {
+    const key = this.key(resource);
+    const res = await this.redis.eval(BREAK, 1, key, expectedAt);
+    return res === 1;
   }
 
   async holder(resource: string): Promise<LockHolder | undefined> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { ResourceLocks } from '../../src/locks/resource-lock.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import {
@@ -12,7 +13,8 @@ import {
   messageText,
   threadOf,
 } from '../helpers/approvals.js';
-import { eventually, unique } from '../helpers/sandbox.js';
+import { runKdr } from '../helpers/cli.js';
+import { eventually, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 import {
   commitOnSource,
@@ -220,6 +222,66 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
       expect(await drOffsets(groups[5]!)).toEqual(expected);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('a held lock is shown with holder and age; breaking it is its own approved, audited action', async () => {
+    const redis = await connectRedis(config.redis.url);
+    const locks = new ResourceLocks(redis, rig.prefix);
+    const resource = `translate:primary-to-dr:dr:${unique('stuck')}`;
+    try {
+      const held = await locks.acquire(
+        resource,
+        {
+          who: 'cli:ops@host-a',
+          what: 'translate --commit stuck',
+          pid: 4242,
+          host: 'host-a',
+          at: new Date().toISOString(),
+        },
+        600_000,
+      );
+      expect(held.ok).toBe(true);
+      const list = await runKdr(['unlock', '--config', SANDBOX_CONFIG], { KDR_QUEUE_PREFIX: rig.prefix });
+      expect(list.stdout).toContain(resource);
+      expect(list.stdout).toContain('cli:ops@host-a');
+
+      const r = await sendSlashCommand({
+        appUrl: rig.appUrl,
+        signingSecret: rig.signingSecret,
+        text: `unlock ${resource}`,
+        userId: 'U0ALICE',
+        channelId: 'C0UNLOCK',
+        responseUrlBase: `${rig.emulator.url}/response`,
+      });
+      expect(r.status).toBe(200);
+      const p = await eventually('the approval message', 30_000, async () => {
+        const m = rig.emulator.state.messages.find(
+          (x) => x.channel === 'C0UNLOCK' && !x.threadTs && !x.ephemeralTo,
+        );
+        const actions = (
+          m?.blocks as Array<{ type: string; elements?: Array<{ value?: string }> }> | undefined
+        )?.find((b) => b.type === 'actions');
+        return m && actions
+          ? { planId: actions.elements![0]!.value!, ts: m.ts, channel: 'C0UNLOCK' }
+          : undefined;
+      });
+      expect(messageText(rig, p)).toContain('cli:ops@host-a');
+      expect(await locks.holder(resource)).toBeDefined();
+      await click(rig, p, 'U0BOB');
+      await eventually('lock broken', 30_000, async () =>
+        messageText(rig, p).includes(`Done: lock ${resource} broken`) ? true : undefined,
+      );
+      expect(await locks.holder(resource)).toBeUndefined();
+      const audit = await auditOf(p.planId);
+      expect(audit.entries.map((e) => e.action)).toEqual([
+        'plan.create',
+        'plan.approve',
+        'plan.execute',
+        'plan.execute',
+      ]);
+    } finally {
+      redis.disconnect();
     }
   });
 });
