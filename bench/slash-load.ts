@@ -9,8 +9,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { sendSlashCommand } from '../src/emulator/slash.js';
 import { waitFor } from '../src/sandbox/processes.js';
+import { sandboxConfig } from '../test/helpers/sandbox.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -28,7 +30,13 @@ const pct = (xs: number[], p: number) =>
 const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 0.5)} ms  p99 ${pct(xs, 0.99)} ms  max ${Math.max(...xs)} ms  (n=${xs.length})`;
 
-function launch(cmd: string[], port: number, apiUrl: string, nice = 0): ChildProcess {
+function launch(
+  cmd: string[],
+  port: number,
+  apiUrl: string,
+  nice = 0,
+  prefix = `kdr-bench-${run}`,
+): ChildProcess {
   return spawn(
     nice ? 'nice' : process.execPath,
     nice ? ['-n', String(nice), process.execPath, ...cmd] : cmd,
@@ -41,7 +49,7 @@ function launch(cmd: string[], port: number, apiUrl: string, nice = 0): ChildPro
         PORT: String(port),
         KDR_METRICS_PORT: '0',
         KDR_LOG_LEVEL: 'error',
-        KDR_QUEUE_PREFIX: `kdr-bench-${run}`,
+        KDR_QUEUE_PREFIX: prefix,
       },
       stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore',
     },
@@ -102,6 +110,16 @@ async function main() {
   const kdrPort = 3802;
   const bare = launch(['--import', 'tsx', join(ROOT, 'bench/bare-bolt.ts')], barePort, apiUrl);
   const kdr = launch(['--max-semi-space-size=4', kdrBin, 'bot', '--config', cfg], kdrPort, apiUrl);
+  // a second bot whose queue no worker reads: the bot's own cost, without a worker competing for the CPU
+  const lonePort = 3805;
+  const lonePrefix = `kdr-bench-alone-${run}`;
+  const lone = launch(
+    ['--max-semi-space-size=4', kdrBin, 'bot', '--config', cfg],
+    lonePort,
+    apiUrl,
+    0,
+    lonePrefix,
+  );
   const worker = launch(
     ['--max-semi-space-size=4', kdrBin, 'worker', '--config', cfg],
     3804,
@@ -113,8 +131,8 @@ async function main() {
       await fetch(`http://127.0.0.1:${emuPort}/_emulator/calls?method=chat.postMessage`)
     ).json()) as Array<{ at: number; args: { channel: string } }>;
   try {
-    await Promise.all([ready(barePort), ready(kdrPort)]);
-    for (const port of [barePort, kdrPort])
+    await Promise.all([ready(barePort), ready(kdrPort), ready(lonePort)]);
+    for (const port of [barePort, kdrPort, lonePort])
       await Promise.all(
         Array.from({ length: 20 }, () =>
           sendSlashCommand({
@@ -127,11 +145,13 @@ async function main() {
     const bareAcks: number[] = [];
     const kdrAcks: number[] = [];
     const posted: number[] = [];
+    const loneAcks: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const b = await burst(barePort, `b${r}x`);
       if (b.statuses.some((s) => s !== 200))
         throw new Error(`bare Bolt answered ${b.statuses.find((s) => s !== 200)}`);
       bareAcks.push(...b.acks);
+      loneAcks.push(...(await burst(lonePort, `l${r}x`)).acks);
       const k = await burst(kdrPort, `k${r}x`);
       if (k.statuses.some((s) => s !== 200))
         throw new Error(`kdr answered ${k.statuses.find((s) => s !== 200)}`);
@@ -154,7 +174,10 @@ async function main() {
       `${N} concurrent signed slash commands, ${ROUNDS} rounds; load generator, emulator, bare Bolt, kdr bot and kdr worker each in its own process (2 cores), worker at nice ${WORKER_NICE}`,
     );
     console.log(`  bare Bolt app, ack only (floor)       ${fmt(bareAcks)}`);
-    console.log(`  kdr bot: HTTP 200 (ack)               ${fmt(kdrAcks)}   (Slack allows 3000 ms)`);
+    console.log(
+      `  kdr bot, no worker running: ack       ${fmt(loneAcks)}   (ratio p99 to the floor ${(pct(loneAcks, 0.99) / pct(bareAcks, 0.99)).toFixed(2)}x)`,
+    );
+    console.log(`  kdr bot, worker running: ack          ${fmt(kdrAcks)}   (Slack allows 3000 ms)`);
     console.log(
       `  kdr: until the answer was posted      ${fmt(posted)}   (/kdr status per job: both clusters probed, MM2 read)`,
     );
@@ -163,7 +186,12 @@ async function main() {
       `  ratio kdr ack p99 / bare Bolt p99     ${ratio.toFixed(2)}x   (target ≤ 1.25x: ${ratio <= 1.25 ? 'met' : 'NOT met'})`,
     );
   } finally {
-    for (const c of [bare, kdr, worker, emulator]) c.kill('SIGTERM');
+    for (const c of [bare, kdr, lone, worker, emulator]) c.kill('SIGTERM');
+    // the lone bot's queued jobs are nobody's: remove them
+    const redis = new Redis(sandboxConfig().redis.url);
+    const keys = await redis.keys(`${lonePrefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
   }
 }
 

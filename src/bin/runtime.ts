@@ -88,6 +88,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     const store = rt.health?.store;
     rt.worker = startCommandWorker({
+      // jobs at once; fewer leaves more CPU to the bot's acknowledgements when both share a host
+      concurrency: Number(process.env.KDR_WORKER_CONCURRENCY ?? 4),
       config: o.config,
       log: o.log.child({ component: 'worker' }),
       poster,
@@ -121,6 +123,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     const queue = rt.queue;
     const prefix = o.prefix ?? 'kdr';
     const clickRedis = redisForWorker(o.config.redis.url);
+    clickRedis.on('error', () => undefined); // reported by the click that needed it
     const execQueue = new ExecQueue(o.config.redis.url, prefix);
     const slack = new SlackPoster(o.botToken, o.slackApiUrl);
     const decisions: DecisionDeps = {

@@ -15,6 +15,7 @@ export class ExecQueue {
     this.redis = redisForProducer(redisUrl);
     this.redis.on('error', () => undefined);
     this.queue = new Queue(EXEC_QUEUE, { connection: this.redis, prefix });
+    this.queue.on('error', () => undefined); // reported by the enqueue that failed
   }
 
   async enqueue(planId: string): Promise<void> {

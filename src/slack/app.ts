@@ -56,7 +56,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     : { signingSecret: opts.signingSecret, port: opts.port ?? 3000, customRoutes: [healthz] };
   const app = new App({ token: opts.botToken, logger, clientOptions, ...transport });
 
-  app.command('/kdr', async ({ command, ack }) => {
+  app.command('/kdr', async ({ command, ack, respond }) => {
     const text = command.text.trim();
     const log = opts.log.child({ user: command.user_id, channel: command.channel_id });
     const parsed = parseCommandLine(text);
@@ -80,7 +80,13 @@ export function createSlackApp(opts: SlackAppOptions): App {
       });
       return;
     }
+    // Acknowledge first (Slack's 3-second budget must not depend on Redis), then queue; a command that could
+    // not be queued is answered through response_url, so the user always hears back.
     const requestId = randomUUID();
+    await ack({
+      response_type: 'ephemeral',
+      text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
+    });
     try {
       await opts.enqueue({
         requestId,
@@ -91,14 +97,13 @@ export function createSlackApp(opts: SlackAppOptions): App {
         requestedAt: new Date().toISOString(),
       });
       log.info({ requestId, text }, 'command queued');
-      await ack({
-        response_type: 'ephemeral',
-        text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
-      });
     } catch (err) {
       const e = asKdrError(err);
       log.error({ code: e.code, err: e.message }, 'enqueue failed');
-      await ack({ response_type: 'ephemeral', text: `:warning: ${e.message}\n${e.hint}` });
+      await respond({
+        response_type: 'ephemeral',
+        text: `:warning: \`/kdr ${text}\` was not run: ${e.message}\n${e.hint}`,
+      }).catch((err2: Error) => log.error({ err: err2.message }, 'could not report the enqueue failure'));
     }
   });
 

@@ -11,7 +11,13 @@ describe('slack/manifest.yml', () => {
     expect(manifest.features.slash_commands.map((c: { command: string }) => c.command)).toEqual(['/kdr']);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.settings.socket_mode_enabled).toBe(true);
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['chat:write', 'commands', 'files:write', 'usergroups:read', 'users:read']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+      'chat:write',
+      'commands',
+      'files:write',
+      'usergroups:read',
+      'users:read',
+    ]);
   });
   it('its usage hint names only sub-commands that exist, within Slack limits', () => {
     const hint: string = manifest.features.slash_commands[0].usage_hint;
