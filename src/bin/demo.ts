@@ -45,11 +45,17 @@ export async function runDemo(root: string, argv: string[]): Promise<number> {
   );
   say("\nFirst round, a signed /kdr status through Slack's protocol:");
   await runEmulator(['slash', '--url', emulator.url, 'status']);
+  say(`\nPlayground (open it in a browser): ${emulator.url}/playground`);
+  say('  channels, the bot\'s messages, a /kdr box, Approve/Reject buttons, and "acting as" to switch users');
   say('\nTry it:');
   const tryIt: Array<[string, string]> = [
     ['node bin/kdr.js emulator slash "status"', '/kdr status, signed as Slack sends it'],
     ['node bin/kdr.js emulator slash "lag"', '/kdr lag: replication and consumer-group lag'],
     ['node bin/kdr.js emulator slash "frobnicate"', 'usage in the ack, no job'],
+    [
+      'node bin/kdr.js emulator slash "translate <group> --commit"',
+      'a plan with Approve/Reject buttons (playground)',
+    ],
     ['node bin/kdr.js status --config examples/sandbox.kdr.yaml', 'the same from a terminal (--json too)'],
     [`curl -s ${emulator.url}/_emulator/calls`, 'every Web API call the bot made'],
     [`curl -s ${rt.metricsUrl}/metrics`, "the worker's Prometheus metrics"],

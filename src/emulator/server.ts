@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { METHODS } from './methods.js';
-import { sendSlashCommand, slashCommandBody } from './slash.js';
+import { playgroundHtml } from './playground.js';
+import { sendBlockAction, sendSlashCommand, slashCommandBody } from './slash.js';
 import { SocketModeHub } from './socket-mode.js';
 import { EmulatorState, type Fault } from './state.js';
 
@@ -179,6 +180,34 @@ export class SlackEmulator {
           text: text ?? '',
           userId: user,
           channelId: channel,
+          responseUrlBase: `${this.url}/response`,
+        });
+        return send(res, 200, r);
+      }
+      case 'GET /playground':
+      case 'GET /': {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(playgroundHtml());
+        return;
+      }
+      case 'POST /_emulator/click': {
+        if (!this.opts.appUrl || !this.opts.signingSecret)
+          return send(res, 409, { ok: false, error: 'no app configured' });
+        const c = JSON.parse(raw || '{}') as {
+          user: string;
+          channel: string;
+          ts: string;
+          actionId: string;
+          value: string;
+        };
+        const r = await sendBlockAction({
+          appUrl: this.opts.appUrl,
+          signingSecret: this.opts.signingSecret,
+          userId: c.user,
+          channelId: c.channel,
+          messageTs: c.ts,
+          actionId: c.actionId,
+          value: c.value,
           responseUrlBase: `${this.url}/response`,
         });
         return send(res, 200, r);
