@@ -200,31 +200,6 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
     expect(messageText(rig, p)).toContain('Waiting for 1 more approval');
   });
 
-  it('worker down between approval and execution: the job runs once when a worker comes back', async () => {
-    const p = await askCommit(rig, groups[5]!, 'C0APPR6');
-    await rig.runtime.execWorker!.close();
-    await click(rig, p, 'U0BOB');
-    await eventually('approved', 20_000, async () =>
-      messageText(rig, p).includes('queued for execution') ? true : undefined,
-    );
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await drOffsets(groups[5]!)).toEqual([]);
-    const second = await startSlackRig({ config, prefix: rig.prefix });
-    try {
-      await eventually('executed by the new worker', 60_000, async () => {
-        const audit = await auditOf(p.planId);
-        return audit.entries.some((e) => e.outcome.startsWith('executed')) ? audit : undefined;
-      });
-      await new Promise((r) => setTimeout(r, 1500));
-      const audit = await auditOf(p.planId);
-      expect(audit.verified).toBe(true);
-      expect(audit.entries.filter((e) => e.outcome.startsWith('executed'))).toHaveLength(1);
-      expect(await drOffsets(groups[5]!)).toEqual(expected);
-    } finally {
-      await second.stop();
-    }
-  });
-
   it('a held lock is shown with holder and age; breaking it is its own approved, audited action', async () => {
     const redis = await connectRedis(config.redis.url);
     const locks = new ResourceLocks(redis, rig.prefix);
@@ -282,6 +257,32 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
       ]);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  // last: it closes the rig's execution worker
+  it('worker down between approval and execution: the job runs once when a worker comes back', async () => {
+    const p = await askCommit(rig, groups[5]!, 'C0APPR6');
+    await rig.runtime.execWorker!.close();
+    await click(rig, p, 'U0BOB');
+    await eventually('approved', 20_000, async () =>
+      messageText(rig, p).includes('queued for execution') ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await drOffsets(groups[5]!)).toEqual([]);
+    const second = await startSlackRig({ config, prefix: rig.prefix });
+    try {
+      await eventually('executed by the new worker', 60_000, async () => {
+        const audit = await auditOf(p.planId);
+        return audit.entries.some((e) => e.outcome.startsWith('executed')) ? audit : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const audit = await auditOf(p.planId);
+      expect(audit.verified).toBe(true);
+      expect(audit.entries.filter((e) => e.outcome.startsWith('executed'))).toHaveLength(1);
+      expect(await drOffsets(groups[5]!)).toEqual(expected);
+    } finally {
+      await second.stop();
     }
   });
 });
