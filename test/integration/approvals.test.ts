@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
@@ -14,7 +16,7 @@ import {
   threadOf,
 } from '../helpers/approvals.js';
 import { runKdr } from '../helpers/cli.js';
-import { eventually, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
+import { eventually, ROOT, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 import {
   commitOnSource,
@@ -261,28 +263,54 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
   });
 
   // last: it closes the rig's execution worker
-  it('worker down between approval and execution: the job runs once when a worker comes back', async () => {
-    const p = await askCommit(rig, groups[5]!, 'C0APPR6');
+  it('a worker killed (SIGKILL) before the approval: the job runs once when a worker process comes back', async () => {
+    // the only execution worker is a separate `kdr worker` process: the in-process one stops here
     await rig.runtime.execWorker!.close();
+    const env = {
+      SLACK_BOT_TOKEN: rig.botToken,
+      SLACK_SIGNING_SECRET: rig.signingSecret,
+      SLACK_API_URL: rig.emulator.apiUrl,
+      PORT: '3990',
+      KDR_METRICS_PORT: '0',
+      KDR_QUEUE_PREFIX: rig.prefix,
+    };
+    const startWorker = () =>
+      spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), 'worker', '--config', SANDBOX_CONFIG], {
+        env: { ...process.env, ...env },
+        stdio: 'ignore',
+      });
+    const first = startWorker();
+    await new Promise((r) => setTimeout(r, 3000));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.on('close', r));
+
+    const p = await askCommit(rig, groups[5]!, 'C0APPR6');
     await click(rig, p, 'U0BOB');
     await eventually('approved', 20_000, async () =>
       messageText(rig, p).includes('queued for execution') ? true : undefined,
     );
     await new Promise((r) => setTimeout(r, 2000));
     expect(await drOffsets(groups[5]!)).toEqual([]);
-    const second = await startSlackRig({ config, prefix: rig.prefix });
+
+    const second = startWorker();
     try {
       await eventually('executed by the new worker', 60_000, async () => {
         const audit = await auditOf(p.planId);
         return audit.entries.some((e) => e.outcome.startsWith('executed')) ? audit : undefined;
       });
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 2000));
       const audit = await auditOf(p.planId);
       expect(audit.verified).toBe(true);
-      expect(audit.entries.filter((e) => e.outcome.startsWith('executed'))).toHaveLength(1);
+      expect(audit.entries.map((e) => `${e.action}:${e.outcome.split(':')[0]}`)).toEqual([
+        'plan.create:pending',
+        'plan.approve:approved',
+        'plan.execute:started',
+        'plan.execute:executed',
+      ]);
       expect(await drOffsets(groups[5]!)).toEqual(expected);
     } finally {
-      await second.stop();
+      second.kill('SIGTERM');
+      await new Promise((r) => second.on('close', r));
     }
   });
 });
