@@ -2,9 +2,11 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { PlanStore, type StoredPlan } from '../approval/plan-store.js';
 import { planRequester, threadedAuditLog } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
-import { dispatch } from '../core/dispatch.js';
+import type { Outcome } from '../core/command.js';
+import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import type { Logger } from '../core/logger.js';
 import type { Poster } from '../slack/poster.js';
+import { Coalescer } from './coalesce.js';
 import { COMMAND_QUEUE, type CommandJobResult, commandJobSchema } from './jobs.js';
 import { redisForWorker } from './redis.js';
 
@@ -24,6 +26,8 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
   const stateRedis = redisForWorker(opts.config.redis.url);
   const plans = new PlanStore(stateRedis, prefix);
   const audit = threadedAuditLog(stateRedis, prefix, opts.config, opts.poster);
+  // identical read-only commands within this window share one answer (KDR_COALESCE_MS, 0 disables)
+  const coalescer = new Coalescer<Outcome>(Number(process.env.KDR_COALESCE_MS ?? 2000));
   const worker = new Worker(
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {
@@ -32,14 +36,18 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
         throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
       const data = parsed.data;
       const log = opts.log.child({ job: job.id, requestId: data.requestId, user: data.userId });
-      const outcome = await dispatch(data.text, {
-        config: opts.config,
-        log,
-        caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
-        prefix,
-        requestApproval: planRequester(opts.config, plans, audit, data.userId, data.channelId),
-        ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
-      });
+      const run = () =>
+        dispatch(data.text, {
+          config: opts.config,
+          log,
+          caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
+          prefix,
+          requestApproval: planRequester(opts.config, plans, audit, data.userId, data.channelId),
+          ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
+        });
+      const line = parseCommandLine(data.text);
+      const outcome =
+        line.ok && !line.command.mutates ? await coalescer.run(data.text.trim(), run) : await run();
       const posted = await opts.poster.postMessage(data.channelId, {
         text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,
         blocks: [
