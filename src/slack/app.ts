@@ -96,7 +96,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
         teamId: command.team_id,
         requestedAt: new Date().toISOString(),
       });
-      log.info({ requestId, text }, 'command queued');
+      log.debug({ requestId, text }, 'command queued');
     } catch (err) {
       const e = asKdrError(err);
       log.error({ code: e.code, err: e.message }, 'enqueue failed');
