@@ -24,6 +24,8 @@ const secret = randomBytes(8).toString('hex');
 const run = randomBytes(3).toString('hex');
 /** The worker's CPU priority (`nice`): acks are latency-critical, job results are not (README "Running it"). */
 const WORKER_NICE = Number(process.env.KDR_BENCH_WORKER_NICE ?? 10);
+/** The emulator stands in for Slack's servers, which do not share the bot's CPU in production. */
+const EMULATOR_NICE = Number(process.env.KDR_BENCH_EMULATOR_NICE ?? 0);
 
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
@@ -96,7 +98,7 @@ async function main() {
   const apiUrl = `http://127.0.0.1:${emuPort}/api/`;
   const kdrBin = join(ROOT, 'bin/kdr.js');
   const cfg = join(ROOT, 'examples/sandbox.kdr.yaml');
-  const emulator = launch([kdrBin, 'emulator', '--port', String(emuPort)], 0, apiUrl);
+  const emulator = launch([kdrBin, 'emulator', '--port', String(emuPort)], 0, apiUrl, EMULATOR_NICE);
   await waitFor(
     'emulator',
     30_000,
@@ -171,7 +173,7 @@ async function main() {
       for (const c of done) posted.push(c.at - k.sentAt.get(c.args.channel)!);
     }
     console.log(
-      `${N} concurrent signed slash commands, ${ROUNDS} rounds; load generator, emulator, bare Bolt, kdr bot and kdr worker each in its own process (2 cores), worker at nice ${WORKER_NICE}`,
+      `${N} concurrent signed slash commands, ${ROUNDS} rounds; load generator, emulator, bare Bolt, kdr bot and kdr worker each in its own process (2 cores), worker at nice ${WORKER_NICE}, emulator at nice ${EMULATOR_NICE}`,
     );
     console.log(`  bare Bolt app, ack only (floor)       ${fmt(bareAcks)}`);
     console.log(
