@@ -40,14 +40,7 @@ export async function sendSlashCommand(
   o: SlashOptions,
 ): Promise<{ status: number; body: string; ms: number; responseId: string }> {
   const { body, responseId } = slashCommandBody(o);
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    ...signedHeaders(o.signingSecret, body, o.timestamp),
-  };
-  if (o.signatureOverride) headers['x-slack-signature'] = o.signatureOverride;
-  const t0 = Date.now();
-  const res = await fetch(o.appUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
-  return { status: res.status, body: await res.text(), ms: Date.now() - t0, responseId };
+  return { ...(await postSigned(o, body)), responseId };
 }
 
 export interface BlockActionOptions {
@@ -102,7 +95,14 @@ export function blockActionPayload(
 export async function sendBlockAction(
   o: BlockActionOptions,
 ): Promise<{ status: number; body: string; ms: number }> {
-  const body = new URLSearchParams({ payload: JSON.stringify(blockActionPayload(o)) }).toString();
+  return postSigned(o, new URLSearchParams({ payload: JSON.stringify(blockActionPayload(o)) }).toString());
+}
+
+/** POSTs a form body to the app with Slack's signature headers (or a forged signature / old timestamp, for tests). */
+async function postSigned(
+  o: { appUrl: string; signingSecret: string; timestamp?: number; signatureOverride?: string },
+  body: string,
+): Promise<{ status: number; body: string; ms: number }> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     ...signedHeaders(o.signingSecret, body, o.timestamp),

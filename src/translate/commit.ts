@@ -10,6 +10,14 @@ import { ResourceLocks } from '../locks/resource-lock.js';
 import { type CommitOptions, type CommitPlan, planCommit } from './commit-plan.js';
 import type { TranslationReport } from './types.js';
 
+/** Appends one audit entry about this commit (who and what are fixed per commit). */
+type Record_ = (
+  action: string,
+  outcome: string,
+  plan?: CommitPlan,
+  detail?: Record<string, unknown>,
+) => Promise<unknown>;
+
 /** How long a commit may hold its lock (it expires if the holder dies). */
 export const COMMIT_LOCK_TTL_MS = 10 * 60_000;
 
@@ -57,6 +65,15 @@ export async function commitTranslation(
   const started = Date.now();
   const resource = `translate:${d.target.flow}:${d.target.cluster}:${group}`;
   const subject = { flow: d.target.flow, cluster: d.target.cluster, group, direction: d.target.direction };
+  const record: Record_ = (action, outcome, plan, detail) =>
+    d.audit.append({
+      action,
+      actor: d.actor,
+      subject,
+      outcome,
+      ...(plan ? { planId: plan.id, planHash: plan.hash } : {}),
+      ...(detail ? { detail } : {}),
+    });
   const lock = await new ResourceLocks(d.redis, d.prefix).acquire(
     resource,
     {
@@ -69,13 +86,7 @@ export async function commitTranslation(
     COMMIT_LOCK_TTL_MS,
   );
   if (!lock.ok) {
-    await d.audit.append({
-      action: 'translate.commit',
-      actor: d.actor,
-      subject,
-      outcome: 'refused: locked',
-      detail: { holder: lock.holder },
-    });
+    await record('translate.commit', 'refused: locked', undefined, { holder: lock.holder });
     throw new KdrError(
       'KDR_LOCKED',
       `${group} on ${d.target.cluster} is locked by ${lock.holder.who} (${lock.holder.what}, pid ${lock.holder.pid} on ${lock.holder.host}) for ${Math.round(lock.ageMs / 1000)} s`,
@@ -90,28 +101,13 @@ export async function commitTranslation(
     const g = report.groups[0]!;
     const { plan, refusals } = planCommit(report, g, o);
     if (refusals.length) {
-      await d.audit.append({
-        action: 'translate.commit',
-        actor: d.actor,
-        subject,
-        outcome: 'refused',
-        planId: plan.id,
-        planHash: plan.hash,
-        detail: { refusals: refusals.map((r) => r.code) },
-      });
+      await record('translate.commit', 'refused', plan, { refusals: refusals.map((r) => r.code) });
       throw new KdrError(refusals[0]!.code, refusals.map((r) => r.message).join('; '), {
         hint: refusals.map((r) => r.hint).join('; '),
       });
     }
     if (plan.changes.length === 0) {
-      await d.audit.append({
-        action: 'translate.commit',
-        actor: d.actor,
-        subject,
-        outcome: 'unchanged',
-        planId: plan.id,
-        planHash: plan.hash,
-      });
+      await record('translate.commit', 'unchanged', plan);
       return {
         plan,
         translation: report,
@@ -121,29 +117,17 @@ export async function commitTranslation(
         authorisedBy: 'nothing to change',
       };
     }
-    await d.audit.append({
-      action: 'translate.plan',
-      actor: d.actor,
-      subject,
-      outcome: 'planned',
-      planId: plan.id,
-      planHash: plan.hash,
-      detail: { changes: plan.changes.length, skipped: plan.skipped.length },
+    await record('translate.plan', 'planned', plan, {
+      changes: plan.changes.length,
+      skipped: plan.skipped.length,
     });
-    const authorisedBy = await authorise(d, plan, subject);
+    const authorisedBy = await authorise(d, plan, record);
     // Plan-bound: what is written must be what was confirmed, so the live state is translated again.
     if (!d.yes) {
       const live = await d.translate();
       const again = planCommit(live, live.groups[0]!, o);
       if (again.plan.hash !== plan.hash || again.refusals.length) {
-        await d.audit.append({
-          action: 'translate.commit',
-          actor: d.actor,
-          subject,
-          outcome: 'refused: plan changed',
-          planId: plan.id,
-          planHash: plan.hash,
-        });
+        await record('translate.commit', 'refused: plan changed', plan);
         throw new KdrError(
           'KDR_PLAN_CHANGED',
           `the translation of ${group} changed while waiting for confirmation`,
@@ -158,33 +142,11 @@ export async function commitTranslation(
     try {
       verified = await writeAndVerify(d.config, d.log, report.to, group, plan);
     } catch (err) {
-      await d.audit.append({
-        action: 'translate.execute',
-        actor: d.actor,
-        subject,
-        outcome: `failed: ${(err as Error).message}`,
-        planId: plan.id,
-        planHash: plan.hash,
-      });
+      await record('translate.execute', `failed: ${(err as Error).message}`, plan);
       throw err;
     }
-    await d.audit.append({
-      action: 'translate.execute',
-      actor: d.actor,
-      subject,
-      outcome: 'written',
-      planId: plan.id,
-      planHash: plan.hash,
-      detail: { authorisedBy },
-    });
-    await d.audit.append({
-      action: 'translate.verify',
-      actor: d.actor,
-      subject,
-      outcome: verified ? 'verified' : 'mismatch',
-      planId: plan.id,
-      planHash: plan.hash,
-    });
+    await record('translate.execute', 'written', plan, { authorisedBy });
+    await record('translate.verify', verified ? 'verified' : 'mismatch', plan);
     if (!verified)
       throw new KdrError(
         'KDR_VERIFY_FAILED',
@@ -206,16 +168,9 @@ export async function commitTranslation(
   }
 }
 
-async function authorise(d: CommitDeps, plan: CommitPlan, subject: Record<string, string>): Promise<string> {
+async function authorise(d: CommitDeps, plan: CommitPlan, record: Record_): Promise<string> {
   if (d.yes) {
-    await d.audit.append({
-      action: 'translate.confirm',
-      actor: d.actor,
-      subject,
-      outcome: 'confirmed by --yes',
-      planId: plan.id,
-      planHash: plan.hash,
-    });
+    await record('translate.confirm', 'confirmed by --yes', plan);
     return '--yes';
   }
   if (!d.confirm)
@@ -227,14 +182,7 @@ async function authorise(d: CommitDeps, plan: CommitPlan, subject: Record<string
       },
     );
   const ok = await d.confirm(d.render(plan));
-  await d.audit.append({
-    action: 'translate.confirm',
-    actor: d.actor,
-    subject,
-    outcome: ok ? 'confirmed' : 'declined',
-    planId: plan.id,
-    planHash: plan.hash,
-  });
+  await record('translate.confirm', ok ? 'confirmed' : 'declined', plan);
   if (!ok)
     throw new KdrError('KDR_ABORTED', 'not confirmed: nothing was written', { hint: 'answer y to commit' });
   return 'interactive confirmation';
