@@ -118,14 +118,20 @@ export class PlanStore {
     return `${this.prefix}:plan-for:${resource}`;
   }
 
-  /** Stores a new plan; a pending plan for the same resource is superseded by it. */
-  async create(plan: StoredPlan): Promise<void> {
+  /** Stores a new plan; a pending plan for the same resource is superseded by it (and returned). */
+  async create(plan: StoredPlan): Promise<StoredPlan | undefined> {
     const ttl = plan.expiresAt - Date.now() + KEEP_AFTER_EXPIRY_MS;
     const previous = await this.redis.getset(this.resourceKey(plan.resource), plan.id);
     await this.redis.pexpire(this.resourceKey(plan.resource), ttl);
     await this.redis.set(this.key(plan.id), JSON.stringify(plan), 'PX', ttl);
-    if (previous && previous !== plan.id)
-      await this.transition(previous, 'superseded', ['pending'], `replaced by plan ${plan.id}`);
+    if (!previous || previous === plan.id) return undefined;
+    const old = await this.transition(
+      previous,
+      'superseded',
+      ['pending'],
+      `replaced by plan ${plan.id.slice(0, 8)}`,
+    );
+    return old.result === 'ok' ? old.plan : undefined;
   }
 
   async get(id: string): Promise<StoredPlan | undefined> {

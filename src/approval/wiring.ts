@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { AuditLog, auditLine } from '../audit/audit-log.js';
 import type { Config } from '../config/load.js';
+import type { Logger } from '../core/logger.js';
 import type { Poster } from '../slack/poster.js';
+import { updateMessage } from './decide.js';
 import type { PlanStore, StoredPlan } from './plan-store.js';
 
 /** The audit trail of a process that talks to Slack: each entry about a message also goes into its thread. */
@@ -20,6 +22,8 @@ export function planRequester(
   config: Config,
   plans: PlanStore,
   audit: AuditLog,
+  poster: Poster,
+  log: Logger,
   requester: string,
   channel: string,
 ) {
@@ -35,7 +39,9 @@ export function planRequester(
       approvals: [],
       state: 'pending',
     };
-    await plans.create(plan);
+    const replaced = await plans.create(plan);
+    // the replaced plan's message loses its buttons and says by what it was replaced
+    if (replaced) await updateMessage({ poster, log }, replaced);
     await audit.append({
       action: 'plan.create',
       actor: { transport: 'slack', user: requester },

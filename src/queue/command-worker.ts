@@ -42,7 +42,15 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
           log,
           caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
           prefix,
-          requestApproval: planRequester(opts.config, plans, audit, data.userId, data.channelId),
+          requestApproval: planRequester(
+            opts.config,
+            plans,
+            audit,
+            opts.poster,
+            log,
+            data.userId,
+            data.channelId,
+          ),
           ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
         });
       const line = parseCommandLine(data.text);

@@ -202,6 +202,21 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
     expect(messageText(rig, p)).toContain('Waiting for 1 more approval');
   });
 
+  it('a newer plan for the same group replaces the pending one: its message loses the buttons and says so', async () => {
+    const first = await askCommit(rig, groups[4]!, 'C0APPR7');
+    const second = await askCommit(rig, groups[4]!, 'C0APPR8');
+    await eventually('the first message replaced', 20_000, async () =>
+      messageText(rig, first).includes('Replaced by a newer plan') ? true : undefined,
+    );
+    expect(messageText(rig, first)).not.toContain('kdr_approve');
+    expect(messageText(rig, first)).toContain(second.planId.slice(0, 8));
+    await click(rig, first, 'U0BOB');
+    await eventually('already superseded', 10_000, async () =>
+      ephemeralsTo(rig, 'U0BOB', 'C0APPR7').find((t) => t.includes('already superseded')),
+    );
+    expect(await drOffsets(groups[4]!)).toEqual([]);
+  });
+
   it('a held lock is shown with holder and age; breaking it is its own approved, audited action', async () => {
     const redis = await connectRedis(config.redis.url);
     const locks = new ResourceLocks(redis, rig.prefix);
