@@ -118,3 +118,25 @@ export async function translatable(
     await dr.close();
   }
 }
+
+/**
+ * The usual set-up of a translation test: a mirrored topic with `records` per partition, each group committed at
+ * the k-th translatable position of every partition on the source, and MM2's checkpoints of those commits on the
+ * target. Returns the position picker and the committed offsets.
+ */
+export async function checkpointedGroups(
+  config: Config,
+  flow: FlowConfig,
+  topic: string,
+  partitions: number,
+  records: number,
+  groups: string[],
+  k: number,
+): Promise<{ at: (p: number, k: number) => number; offsets: number[] }> {
+  await mirroredTopic(config, flow, topic, partitions, records, `primary.${topic}`);
+  const at = await translatable(config, flow, topic, partitions, records);
+  const offsets = Array.from({ length: partitions }, (_, p) => at(p, k));
+  for (const g of groups) await commitOnSource(config, flow, g, topic, offsets);
+  await waitForCheckpoints(config, flow, groups, partitions);
+  return { at, offsets };
+}

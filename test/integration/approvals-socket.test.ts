@@ -3,12 +3,7 @@ import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { approvalConfig, askCommit, ephemeralsTo, messageText, socketClick } from '../helpers/approvals.js';
 import { eventually, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
-import {
-  commitOnSource,
-  mirroredTopic,
-  translatable,
-  waitForCheckpoints,
-} from '../helpers/translate-fixture.js';
+import { checkpointedGroups } from '../helpers/translate-fixture.js';
 
 const config = approvalConfig(60_000);
 const flow = config.flows[0]!;
@@ -18,10 +13,7 @@ const dr = new ClusterReader('dr', config.clusters.dr!);
 let rig: SlackRig;
 
 beforeAll(async () => {
-  await mirroredTopic(config, flow, topic, 1, 6, `primary.${topic}`);
-  const at = await translatable(config, flow, topic, 1, 6);
-  await commitOnSource(config, flow, group, topic, [at(0, 2)]);
-  await waitForCheckpoints(config, flow, [group], 1);
+  await checkpointedGroups(config, flow, topic, 1, 6, [group], 2);
   rig = await startSlackRig({ config, socketMode: true });
   await eventually('Socket Mode connection', 15_000, async () =>
     rig.emulator.socketMode.connections > 0 ? true : undefined,

@@ -18,17 +18,11 @@ import {
 import { runKdr } from '../helpers/cli.js';
 import { eventually, ROOT, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
-import {
-  commitOnSource,
-  mirroredTopic,
-  translatable,
-  waitForCheckpoints,
-} from '../helpers/translate-fixture.js';
+import { checkpointedGroups } from '../helpers/translate-fixture.js';
 
 const config = approvalConfig(8000);
 const flow = config.flows[0]!;
 const topic = unique('ap');
-const target = `primary.${topic}`;
 const groups = Array.from({ length: 6 }, (_, i) => unique(`ap-g${i}`));
 const dr = new ClusterReader('dr', config.clusters.dr!);
 let rig: SlackRig;
@@ -47,11 +41,7 @@ async function auditOf(planId: string) {
 }
 
 beforeAll(async () => {
-  await mirroredTopic(config, flow, topic, 2, 10, target);
-  const at = await translatable(config, flow, topic, 2, 10);
-  expected = [at(0, 2), at(1, 2)];
-  for (const g of groups) await commitOnSource(config, flow, g, topic, expected);
-  await waitForCheckpoints(config, flow, groups, 2);
+  expected = (await checkpointedGroups(config, flow, topic, 2, 10, groups, 2)).offsets;
   expected.sort((a, b) => a - b);
   rig = await startSlackRig({ config });
 }, 240_000);

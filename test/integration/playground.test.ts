@@ -6,12 +6,7 @@ import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { approvalConfig } from '../helpers/approvals.js';
 import { eventually, ROOT, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
-import {
-  commitOnSource,
-  mirroredTopic,
-  translatable,
-  waitForCheckpoints,
-} from '../helpers/translate-fixture.js';
+import { checkpointedGroups } from '../helpers/translate-fixture.js';
 
 /** Debian's chromium: /usr/bin/chromium is a wrapper script; Playwright needs the binary itself. */
 const CHROMIUM =
@@ -26,10 +21,7 @@ let rig: SlackRig;
 let browser: Browser;
 
 beforeAll(async () => {
-  await mirroredTopic(config, flow, topic, 1, 6, `primary.${topic}`);
-  const at = await translatable(config, flow, topic, 1, 6);
-  await commitOnSource(config, flow, group, topic, [at(0, 2)]);
-  await waitForCheckpoints(config, flow, [group], 1);
+  await checkpointedGroups(config, flow, topic, 1, 6, [group], 2);
   rig = await startSlackRig({ config });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }, 180_000);

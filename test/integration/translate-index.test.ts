@@ -8,12 +8,7 @@ import { CheckpointIndex } from '../../src/translate/checkpoint-index.js';
 import { runKdr } from '../helpers/cli.js';
 import { eventually, SANDBOX_CONFIG, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
-import {
-  commitOnSource,
-  mirroredTopic,
-  translatable,
-  waitForCheckpoints,
-} from '../helpers/translate-fixture.js';
+import { checkpointedGroups, commitOnSource, waitForCheckpoints } from '../helpers/translate-fixture.js';
 
 const config = sandboxConfig();
 const flow = config.flows[0]!;
@@ -30,10 +25,7 @@ beforeAll(async () => {
   const redis = await connectRedis(config.redis.url);
   close = () => redis.disconnect();
   index = new CheckpointIndex(redis, prefix);
-  await mirroredTopic(config, flow, topic, 2, 10, `primary.${topic}`);
-  at = await translatable(config, flow, topic, 2, 10);
-  await commitOnSource(config, flow, group, topic, [at(0, 0), at(1, 0)]);
-  await waitForCheckpoints(config, flow, [group], 2);
+  at = (await checkpointedGroups(config, flow, topic, 2, 10, [group], 0)).at;
   rig = await startSlackRig({ withHealth: true, prefix });
 }, 180_000);
 
