@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
+import { applyRestore, RESTORE_LOCK_TTL_MS, type RestoreRequest } from '../backup/restore-apply.js';
 import { findFlow } from '../config/find-flow.js';
 import type { Config } from '../config/load.js';
 import { formatDuration } from '../core/duration.js';
@@ -96,7 +97,47 @@ const lockBreak: Executor = async (d, plan) => {
       };
 };
 
-const EXECUTORS: Record<string, Executor> = { 'translate.commit': translateCommit, 'lock.break': lockBreak };
+/** `backup.restore`: re-plans against the target's live state; applies only the approved plan (same hash). */
+const backupRestore: Executor = async (d, plan) => {
+  const r = plan.args as unknown as RestoreRequest;
+  const lock = await new ResourceLocks(d.redis, d.prefix).acquire(
+    plan.resource,
+    {
+      who: `plan ${plan.id.slice(0, 8)} (approved by ${plan.approvals.map((x) => x.user).join(', ')})`,
+      what: `restore ${r.backupId}`,
+      pid: process.pid,
+      host: hostname(),
+      at: new Date().toISOString(),
+    },
+    RESTORE_LOCK_TTL_MS,
+  );
+  if (!lock.ok)
+    return {
+      ok: false,
+      text: `${r.to} is locked by ${lock.holder.who} (${lock.holder.what}) for ${Math.round(lock.ageMs / 1000)} s; nothing was restored`,
+    };
+  try {
+    const out = await applyRestore(d.config, d.log, r, plan.hash);
+    const failed = out.steps.find((s) => !s.ok);
+    const applied = out.steps.filter((s) => s.ok).length;
+    return {
+      ok: !failed && out.remaining.length === 0,
+      text: failed
+        ? `applied ${applied} of ${out.plan.actions.length} action(s) on ${r.to}, then failed: ${failed.action}: ${failed.detail}. Re-run the restore to plan from what is there now`
+        : `applied ${applied} action(s) on ${r.to}; ${out.remaining.length ? `a new plan still lists ${out.remaining.length}: ${out.remaining.slice(0, 2).join('; ')}` : 'verified: a new plan is empty'}`,
+    };
+  } catch (err) {
+    return { ok: false, text: (err as Error).message };
+  } finally {
+    await lock.release();
+  }
+};
+
+const EXECUTORS: Record<string, Executor> = {
+  'translate.commit': translateCommit,
+  'lock.break': lockBreak,
+  'backup.restore': backupRestore,
+};
 
 /**
  * Runs an approved plan once: approved → executing (a retry after a crash may resume an executing plan; every

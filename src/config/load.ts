@@ -13,6 +13,7 @@ export const NO_CONFIG: Config = {
   redis: { url: 'redis://127.0.0.1:6379' },
   hooks: {},
   dataDir: '.kdr',
+  backup: { retain: 30, schemasTopic: '_schemas', schedule: [] },
 };
 
 /** Config at --config FILE, else $KDR_CONFIG, else ./kdr.yaml. */

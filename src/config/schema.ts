@@ -95,6 +95,21 @@ export const flowSchema = z.strictObject({
       alertGroups: z.boolean().default(true),
     })
     .default({ every: 30_000, warnRatio: 0.5, hysteresis: 0.2, groupWindow: 10, alertGroups: true }),
+  /** Scheduled drift check (worker): new drift is alerted once; "off" disables it. */
+  driftCheck: z
+    .strictObject({ every: z.union([z.literal('off'), duration]).default(300_000) })
+    .default({ every: 300_000 }),
+});
+
+const backupSchema = z.strictObject({
+  /** Where manifests are kept; default <dataDir>/backups. */
+  dir: z.string().min(1).optional(),
+  /** Manifests kept per cluster; older ones are deleted after each backup. */
+  retain: z.number().int().min(1).max(10_000).default(30),
+  /** The schema registry's storage topic, dumped raw (registry-agnostic). */
+  schemasTopic: z.string().min(1).default('_schemas'),
+  /** Scheduled backups taken by the worker. */
+  schedule: z.array(z.strictObject({ cluster: name, every: duration })).default([]),
 });
 
 export const slackSchema = z.strictObject({
@@ -123,6 +138,7 @@ export const configSchema = z.strictObject({
   }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
+  backup: backupSchema.default({ retain: 30, schemasTopic: '_schemas', schedule: [] }),
 });
 
 /** Cross-field rules, checked on the raw tree so they are reported even when other fields are also wrong. */
@@ -163,6 +179,15 @@ export function crossCheck(raw: unknown): Array<{ path: Array<string | number>; 
       });
     }
   });
+  const backup = (raw as { backup?: { schedule?: unknown } } | undefined)?.backup;
+  if (backup && Array.isArray(backup.schedule))
+    (backup.schedule as Array<{ cluster?: unknown }>).forEach((s, i) => {
+      if (typeof s?.cluster === 'string' && !clusters.includes(s.cluster))
+        issues.push({
+          path: ['backup', 'schedule', i, 'cluster'],
+          message: `expected one of the clusters (${clusters.join(', ') || 'none defined'}), got "${s.cluster}"`,
+        });
+    });
   return issues;
 }
 

@@ -1,8 +1,7 @@
 import type { ClusterConfig } from '../config/load.js';
-import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { withTimeout } from '../core/timeout.js';
 import { createKafkaClient } from './client.js';
+import { withKafkaDeadline } from './deadline.js';
 import { fetchOnce, lazyRawCluster, type RawCluster } from './raw-cluster.js';
 import type { CommittedOffset, GroupInfo, PartitionEnds, TailRecord } from './types.js';
 
@@ -28,13 +27,6 @@ export class ClusterReader {
     this.raw = lazyRawCluster(this.client);
   }
 
-  private deadline(what: string) {
-    return {
-      what: `${what} on cluster ${this.clusterName}`,
-      ms: this.cfg.timeouts.connectMs + this.cfg.timeouts.requestMs,
-    };
-  }
-
   async topicExists(topic: string): Promise<boolean> {
     const topics = await this.timed('listing topics', () => this.admin.listTopics());
     return topics.includes(topic);
@@ -49,41 +41,8 @@ export class ClusterReader {
       .sort((a, b) => a.partition - b.partition);
   }
 
-  /**
-   * Runs `work` within the cluster's deadline. Retriable Kafka errors (a leader moving, a partition just created,
-   * a coordinator loading) are retried twice after refreshing metadata, as kafkajs's own consumer does; what
-   * still fails is reported as a coded error naming the cluster and the operation.
-   */
-  private async timed<T>(what: string, work: () => Promise<T>): Promise<T> {
-    const d = this.deadline(what);
-    const attempt = async () => {
-      for (let i = 0; ; i++) {
-        try {
-          return await work();
-        } catch (err) {
-          if (i >= 2 || !(err as { retriable?: boolean }).retriable) throw err;
-          await new Promise((r) => setTimeout(r, 200 * (i + 1)));
-          await this.raw.refresh().catch(() => undefined);
-        }
-      }
-    };
-    try {
-      return await withTimeout(d.what, d.ms, attempt());
-    } catch (err) {
-      if (err instanceof KdrError) throw err;
-      const e = err as { message?: string; retriable?: boolean; type?: string };
-      throw new KdrError(
-        'KDR_KAFKA',
-        `${d.what} failed: ${e.message ?? String(err)}${e.type ? ` (${e.type})` : ''}`,
-        {
-          hint: e.retriable
-            ? 'a transient Kafka condition (leader election, new partition); retry shortly'
-            : "check the cluster, the topic and kdr's ACLs",
-          retriable: Boolean(e.retriable),
-          cause: err,
-        },
-      );
-    }
+  private timed<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return withKafkaDeadline(this.clusterName, this.cfg, what, work, { refresh: () => this.raw.refresh() });
   }
 
   /** Every topic with its partition count. */

@@ -1,0 +1,181 @@
+import type { Config } from '../config/load.js';
+import { KdrError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { ClusterAdmin } from '../kafka/cluster-admin.js';
+import { GroupOffsetWriter } from '../kafka/group-offset-writer.js';
+import type { Manifest } from './manifest.js';
+import { flowNameMap, IDENTITY } from './name-map.js';
+import {
+  planRestore,
+  RESTORE_PARTS,
+  type RestoreAction,
+  type RestorePart,
+  type RestorePlan,
+} from './restore-plan.js';
+import { BackupStore } from './store.js';
+import { readTargetState } from './target-state.js';
+
+/** How long a restore may hold its target's lock (it expires if the holder dies). */
+export const RESTORE_LOCK_TTL_MS = 30 * 60_000;
+
+/** The restore's inputs as given on the command line (also what an approved plan stores to re-plan from). */
+export interface RestoreRequest {
+  backupId: string;
+  to: string;
+  only?: RestorePart[];
+  topics?: string;
+  map?: boolean;
+  addPartitions?: boolean;
+  replicationFactor?: number;
+}
+
+export interface StepResult {
+  action: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export function describeAction(a: RestoreAction): string {
+  switch (a.kind) {
+    case 'create-topic':
+      return `create topic ${a.topic} (${a.partitions} partition(s), RF ${a.replicationFactor}${
+        Object.keys(a.configs).length
+          ? `, ${Object.entries(a.configs)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`
+          : ''
+      })`;
+    case 'add-partitions':
+      return `grow ${a.topic} from ${a.from} to ${a.to} partitions`;
+    case 'set-configs':
+      return `set ${Object.entries(a.changes)
+        .map(([k, c]) => `${k}=${c.to}${c.from === null ? '' : ` (was ${c.from})`}`)
+        .join(', ')} on ${a.topic}`;
+    case 'create-acls':
+      return `add ${a.bindings.length} ACL(s): ${a.bindings
+        .slice(0, 3)
+        .map(
+          (b) =>
+            `${b.permission} ${b.principal} ${b.operation} ${b.resourceType}:${b.patternType === 'prefixed' ? `${b.resourceName}*` : b.resourceName}`,
+        )
+        .join('; ')}${a.bindings.length > 3 ? ` and ${a.bindings.length - 3} more` : ''}`;
+    case 'set-offsets':
+      return `set offsets of group ${a.group} on ${a.offsets.length} partition(s)${a.beyondEnd ? ` (${a.beyondEnd} beyond the end of the log there: its consumers will reset per auto.offset.reset)` : ''}`;
+    case 'write-schemas':
+      return `${a.createTopic ? `create ${a.topic} (compacted) and ` : ''}write ${a.records.length} schema registry record(s) to ${a.topic} (original ids)`;
+  }
+}
+
+/** Loads the backup and plans against the target's live state now. */
+export async function planFromRequest(
+  config: Config,
+  log: Logger,
+  r: RestoreRequest,
+): Promise<{ manifest: Manifest; plan: RestorePlan }> {
+  const cfg = config.clusters[r.to];
+  if (!cfg)
+    throw new KdrError('KDR_UNKNOWN_CLUSTER', `no cluster named "${r.to}"`, {
+      hint: `configured clusters: ${Object.keys(config.clusters).join(', ')}`,
+    });
+  const manifest = await new BackupStore(config).load(r.backupId);
+  const map = r.map ? flowNameMap(config, manifest.cluster.name, r.to) : IDENTITY;
+  const admin = new ClusterAdmin(r.to, cfg, log);
+  try {
+    const state = await readTargetState(admin, cfg, log, manifest, map, config.backup.schemasTopic);
+    const plan = planRestore(manifest, state, {
+      parts: new Set(r.only ?? RESTORE_PARTS),
+      topics: new RegExp(`^(?:${r.topics ?? '.*'})$`),
+      map,
+      addPartitions: Boolean(r.addPartitions),
+      replicationFactor: r.replicationFactor,
+      schemasTopic: config.backup.schemasTopic,
+    });
+    return { manifest, plan };
+  } finally {
+    await admin.close();
+  }
+}
+
+async function applyAction(admin: ClusterAdmin, writer: GroupOffsetWriter, a: RestoreAction): Promise<void> {
+  switch (a.kind) {
+    case 'create-topic':
+      await admin.createTopic({
+        name: a.topic,
+        partitions: a.partitions,
+        replicationFactor: a.replicationFactor,
+        configs: a.configs,
+      });
+      return;
+    case 'add-partitions':
+      await admin.addPartitions(a.topic, a.to);
+      return;
+    case 'set-configs':
+      await admin.setTopicOverrides(a.topic, a.overrides);
+      return;
+    case 'create-acls':
+      await admin.createAcls(a.bindings);
+      return;
+    case 'set-offsets':
+      await writer.commit(
+        a.group,
+        a.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset) })),
+      );
+      return;
+    case 'write-schemas':
+      if (a.createTopic)
+        await admin.createTopic({
+          name: a.topic,
+          partitions: a.createTopic.partitions,
+          replicationFactor: 1,
+          configs: { 'cleanup.policy': 'compact' },
+        });
+      await admin.produceRaw(a.topic, a.records);
+      return;
+  }
+}
+
+export interface RestoreOutcome {
+  plan: RestorePlan;
+  steps: StepResult[];
+  /** Actions a new plan still lists after applying (empty when the target now matches). */
+  remaining: string[];
+}
+
+/**
+ * Re-plans from the live state; refuses unless it is the plan that was shown (same hash); applies its actions in
+ * order (topics, configs, ACLs, offsets, schemas), stopping at the first failure, and plans again to verify.
+ */
+export async function applyRestore(
+  config: Config,
+  log: Logger,
+  r: RestoreRequest,
+  approvedHash: string,
+): Promise<RestoreOutcome> {
+  const { plan } = await planFromRequest(config, log, r);
+  if (plan.hash !== approvedHash)
+    throw new KdrError(
+      'KDR_PLAN_CHANGED',
+      `the live state of ${r.to} no longer matches the approved plan (sha256 now ${plan.hash.slice(0, 12)}); nothing was applied`,
+      { hint: 'run the restore again to see the new plan' },
+    );
+  const cfg = config.clusters[r.to]!;
+  const admin = new ClusterAdmin(r.to, cfg, log);
+  const writer = new GroupOffsetWriter(r.to, cfg, log);
+  const steps: StepResult[] = [];
+  try {
+    for (const a of plan.actions) {
+      const action = describeAction(a);
+      try {
+        await applyAction(admin, writer, a);
+        steps.push({ action, ok: true });
+      } catch (err) {
+        steps.push({ action, ok: false, detail: (err as Error).message });
+        break;
+      }
+    }
+  } finally {
+    await Promise.allSettled([admin.close(), writer.close()]);
+  }
+  const after = await planFromRequest(config, log, r);
+  return { plan, steps, remaining: after.plan.actions.map(describeAction) };
+}
