@@ -14,6 +14,7 @@ import { CommandQueue } from '../queue/command-queue.js';
 import { startCommandWorker } from '../queue/command-worker.js';
 import { ExecQueue, startExecWorker } from '../queue/exec-queue.js';
 import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
+import { type MaintenanceWorker, startMaintenanceWorker } from '../queue/maintenance-worker.js';
 import { redisForWorker } from '../queue/redis.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
@@ -47,6 +48,7 @@ export interface Runtime {
   metricsUrl?: string;
   indexer?: CheckpointIndexer;
   execWorker?: Worker;
+  maintenance?: MaintenanceWorker;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,12 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         log: o.log,
         poster,
         metrics: rt.metrics,
+        prefix: o.prefix,
+      });
+      rt.maintenance = await startMaintenanceWorker({
+        config: o.config,
+        log: o.log,
+        poster,
         prefix: o.prefix,
       });
       const health = rt.health;
@@ -160,6 +168,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await rt.worker?.close().catch(() => undefined);
     await rt.execWorker?.close().catch(() => undefined);
     await rt.health?.close().catch(() => undefined);
+    await rt.maintenance?.close().catch(() => undefined);
     await rt.indexer?.close().catch(() => undefined);
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
   };

@@ -111,8 +111,8 @@ export class ClusterAdmin {
     return out;
   }
 
-  /** Every non-default config of each topic (value, source, sensitivity). */
-  async topicConfigs(topics: string[]): Promise<Map<string, Record<string, ConfigValue>>> {
+  /** Every non-default config of each topic (value, source, sensitivity); with `all`, the defaults too. */
+  async topicConfigs(topics: string[], all = false): Promise<Map<string, Record<string, ConfigValue>>> {
     const out = new Map<string, Record<string, ConfigValue>>();
     const chunks: string[][] = [];
     for (let i = 0; i < topics.length; i += CONFIG_CHUNK) chunks.push(topics.slice(i, i + CONFIG_CHUNK));
@@ -130,16 +130,16 @@ export class ClusterAdmin {
         if (r.errorCode !== 0) continue; // deleted meanwhile; the caller sees it missing
         out.set(
           r.resourceName,
-          toConfigs(r.configEntries as RawEntry[], (e) => !e.isDefault),
+          toConfigs(r.configEntries as RawEntry[], (e) => all || !e.isDefault),
         );
       }
     }
     return out;
   }
 
-  async topicDefinitions(keep: (topic: string) => boolean): Promise<TopicDefinition[]> {
+  async topicDefinitions(keep: (topic: string) => boolean, allConfigs = false): Promise<TopicDefinition[]> {
     const shapes = await this.topicShapes(keep);
-    const configs = await this.topicConfigs([...shapes.keys()]);
+    const configs = await this.topicConfigs([...shapes.keys()], allConfigs);
     return [...shapes]
       .filter(([name]) => configs.has(name))
       .map(([name, s]) => ({ name, ...s, configs: configs.get(name)! }));

@@ -1,0 +1,107 @@
+import { Queue, Worker } from 'bullmq';
+import { DriftMemory } from '../backup/drift-alerts.js';
+import { gatherDrift } from '../backup/drift-gather.js';
+import { runBackup } from '../backup/run-backup.js';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../core/logger.js';
+import { backupView } from '../render/backup-view.js';
+import type { Poster } from '../slack/poster.js';
+import { redisForWorker } from './redis.js';
+
+export const MAINTENANCE_QUEUE = 'kdr-maintenance';
+
+type Job = { kind: 'drift'; flow: string } | { kind: 'backup'; cluster: string };
+
+export interface MaintenanceWorker {
+  worker: Worker;
+  queue: Queue;
+  close(): Promise<void>;
+}
+
+/**
+ * Scheduled drift checks (`flows[].driftCheck.every`; new drift alerted once in the ops channel) and scheduled
+ * backups (`backup.schedule`; summary and manifest posted to the ops channel), as BullMQ job schedulers.
+ */
+export async function startMaintenanceWorker(o: {
+  config: Config;
+  log: Logger;
+  poster: Poster;
+  prefix?: string;
+}): Promise<MaintenanceWorker> {
+  const prefix = o.prefix ?? 'kdr';
+  const redis = redisForWorker(o.config.redis.url);
+  const memory = new DriftMemory(redis, prefix);
+  const ops = o.config.slack?.channels.ops;
+  const log = o.log.child({ component: 'maintenance' });
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
+  const worker = new Worker(
+    MAINTENANCE_QUEUE,
+    async (job) => {
+      const data = job.data as Job;
+      if (data.kind === 'drift') {
+        const flow = o.config.flows.find((f) => f.name === data.flow);
+        if (!flow) return { skipped: `flow ${data.flow} is no longer configured` };
+        const report = await gatherDrift(o.config, log, flow);
+        const { fresh, cleared } = await memory.update(flow.name, report.items);
+        if (ops && fresh.length) {
+          const lines = fresh.slice(0, 20).map((i) => `• ${i.kind}: ${i.text}`);
+          if (fresh.length > 20)
+            lines.push(`… and ${fresh.length - 20} more: run \`/kdr drift ${flow.name}\``);
+          const text = `:warning: new drift on ${flow.name} (${flow.source} → ${flow.target}): ${fresh.length} difference(s)`;
+          await o.poster.postMessage(ops, {
+            text,
+            blocks: [
+              {
+                type: 'section',
+                text: { type: 'mrkdwn', text: `${text}\n${lines.join('\n')}`.slice(0, 2900) },
+              },
+            ],
+          });
+        }
+        if (ops && cleared) {
+          const text = `:white_check_mark: no drift on ${flow.name} any more (${report.comparedTopics} mirrored topic(s) compared)`;
+          await o.poster.postMessage(ops, {
+            text,
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+          });
+        }
+        return { drift: report.items.length, fresh: fresh.length };
+      }
+      const result = await runBackup(o.config, log, data.cluster);
+      if (ops) {
+        const posted = await o.poster.postMessage(ops, {
+          text: backupView.summary(result),
+          blocks: backupView.blocks(result),
+        });
+        const file = backupView.attachment?.(result);
+        if (file) await o.poster.uploadFile(ops, { ...file, threadTs: posted.ts });
+      }
+      return { backup: result.manifest.id };
+    },
+    { connection: redisForWorker(o.config.redis.url), prefix, concurrency: 1 },
+  );
+  worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'maintenance job failed'));
+  const wanted = new Map<string, { every: number; data: Job }>();
+  for (const f of o.config.flows)
+    if (f.driftCheck.every !== 'off')
+      wanted.set(`drift:${f.name}`, { every: f.driftCheck.every, data: { kind: 'drift', flow: f.name } });
+  for (const [i, s] of o.config.backup.schedule.entries())
+    wanted.set(`backup:${s.cluster}:${i}`, { every: s.every, data: { kind: 'backup', cluster: s.cluster } });
+  for (const s of await queue.getJobSchedulers())
+    if (s.key && !wanted.has(s.key)) await queue.removeJobScheduler(s.key);
+  for (const [key, w] of wanted)
+    await queue.upsertJobScheduler(
+      key,
+      { every: w.every },
+      { name: w.data.kind, data: w.data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    );
+  return {
+    worker,
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
