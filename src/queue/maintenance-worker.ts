@@ -92,7 +92,8 @@ export async function startMaintenanceWorker(o: {
   for (const [key, w] of wanted)
     await queue.upsertJobScheduler(
       key,
-      { every: w.every },
+      // first run one interval after start: a worker (re)start does not fire every check and backup at once
+      { every: w.every, startDate: Date.now() + w.every },
       { name: w.data.kind, data: w.data, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
   return {
