@@ -99,12 +99,14 @@ export async function planFromRequest(
 async function applyAction(admin: ClusterAdmin, writer: GroupOffsetWriter, a: RestoreAction): Promise<void> {
   switch (a.kind) {
     case 'create-topic':
-      await admin.createTopic({
-        name: a.topic,
-        partitions: a.partitions,
-        replicationFactor: a.replicationFactor,
-        configs: a.configs,
-      });
+      await admin.createTopics([
+        {
+          name: a.topic,
+          partitions: a.partitions,
+          replicationFactor: a.replicationFactor,
+          configs: a.configs,
+        },
+      ]);
       return;
     case 'add-partitions':
       await admin.addPartitions(a.topic, a.to);
@@ -123,12 +125,14 @@ async function applyAction(admin: ClusterAdmin, writer: GroupOffsetWriter, a: Re
       return;
     case 'write-schemas':
       if (a.createTopic)
-        await admin.createTopic({
-          name: a.topic,
-          partitions: a.createTopic.partitions,
-          replicationFactor: 1,
-          configs: { 'cleanup.policy': 'compact' },
-        });
+        await admin.createTopics([
+          {
+            name: a.topic,
+            partitions: a.createTopic.partitions,
+            replicationFactor: a.createTopic.replicationFactor,
+            configs: { 'cleanup.policy': 'compact' },
+          },
+        ]);
       await admin.produceRaw(a.topic, a.records);
       return;
   }
@@ -163,14 +167,39 @@ export async function applyRestore(
   const writer = new GroupOffsetWriter(r.to, cfg, log);
   const steps: StepResult[] = [];
   try {
+    // topic creations go in one request (CreateTopics takes many); every other action is applied one by one
+    const creates = plan.actions.filter((a) => a.kind === 'create-topic');
+    let failed = false;
+    if (creates.length) {
+      try {
+        await admin.createTopics(
+          creates.map((a) => ({
+            name: a.topic,
+            partitions: a.partitions,
+            replicationFactor: a.replicationFactor,
+            configs: a.configs,
+          })),
+        );
+        for (const a of creates) steps.push({ action: describeAction(a), ok: true });
+      } catch (err) {
+        steps.push({
+          action: `${creates.length} topic creation(s)`,
+          ok: false,
+          detail: (err as Error).message,
+        });
+        failed = true;
+      }
+    }
     for (const a of plan.actions) {
+      if (failed) break;
+      if (a.kind === 'create-topic') continue;
       const action = describeAction(a);
       try {
         await applyAction(admin, writer, a);
         steps.push({ action, ok: true });
       } catch (err) {
         steps.push({ action, ok: false, detail: (err as Error).message });
-        break;
+        failed = true;
       }
     }
   } finally {

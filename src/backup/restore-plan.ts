@@ -56,7 +56,7 @@ export type RestoreAction =
   | {
       kind: 'write-schemas';
       topic: string;
-      createTopic: { partitions: number } | null;
+      createTopic: { partitions: number; replicationFactor: number } | null;
       records: RawRecord[];
     };
 
@@ -255,7 +255,10 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
       actions.push({
         kind: 'write-schemas',
         topic: name,
-        createTopic: t.schemas || topicsAfter.has(name) ? null : { partitions: s.partitions },
+        createTopic:
+          t.schemas || topicsAfter.has(name)
+            ? null
+            : { partitions: s.partitions, replicationFactor: Math.min(3, t.brokers) },
         records,
       });
   }
