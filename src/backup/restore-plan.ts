@@ -248,7 +248,7 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
     });
     if (conflicts.length)
       willNot.push({
-        what: `schemas (${records.length} record(s))`,
+        what: `schemas (${s.records.length} record(s) in the backup)`,
         reason: `${conflicts.length} key(s) hold different values on ${t.cluster}'s ${name} (e.g. ${conflicts[0]}): another registry state is there; writing over it would change ids. Nothing of the schemas part is written`,
       });
     else if (records.length)

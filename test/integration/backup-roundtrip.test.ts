@@ -14,6 +14,7 @@ import {
   tempDataDir,
   topicAcl,
   withAdmin,
+  writeConfig,
 } from '../helpers/backup-fixture.js';
 import { fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
@@ -25,6 +26,10 @@ const topics = Array.from({ length: 50 }, (_, i) => `${prefix}t${String(i).padSt
 const groups = [`${id}-billing`, `${id}-search`, `${id}-audit`];
 const SECRET = `s3cr3t-${id}`;
 const dataDir = tempDataDir();
+// a registry storage topic of this test's own (the sandbox is shared): backup.schemasTopic
+const schemasTopic = `unmirrored-schemas-${id}`;
+const config = writeConfig(dataDir, { backup: { schemasTopic } });
+const run = (args: string[]) => kdr(dataDir, args, config);
 const mine = (s: string) => s.includes(id);
 const load = (stdout: string): Manifest => {
   const backupId = backupIdFrom(stdout);
@@ -103,29 +108,22 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
         topic,
         messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
       });
-    await producer
-      .send({
-        topic: '_schemas',
-        messages: schemaRecords(`${id}-value`).map((r) => ({ key: r.key, value: r.value, partition: 0 })),
-      })
-      .catch(async () => {
-        await withAdmin(PRIMARY, (a) =>
-          a.createTopics({
-            waitForLeaders: true,
-            topics: [
-              {
-                topic: '_schemas',
-                numPartitions: 1,
-                configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-              },
-            ],
-          }),
-        );
-        await producer.send({
-          topic: '_schemas',
-          messages: schemaRecords(`${id}-value`).map((r) => ({ key: r.key, value: r.value, partition: 0 })),
-        });
-      });
+    await withAdmin(PRIMARY, (a) =>
+      a.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: schemasTopic,
+            numPartitions: 1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
+      }),
+    );
+    await producer.send({
+      topic: schemasTopic,
+      messages: schemaRecords(`${id}-value`).map((r) => ({ key: r.key, value: r.value, partition: 0 })),
+    });
     await producer.disconnect();
     const writer = new GroupOffsetWriter('primary', sandboxConfig().clusters.primary!);
     await writer.commit(groups[0]!, [{ topic: topics[0]!, partition: 0, offset: 7n }]);
@@ -153,7 +151,7 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
   });
 
   it('backup primary: every topic with its configs, the ACLs, the offsets, the registry records; no secret', async () => {
-    const r = await kdr(dataDir, ['backup', 'primary', '--topics', `${prefix}.*`]);
+    const r = await run(['backup', 'primary', '--topics', `${prefix}.*`]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/50 topics, \d+ ACLs, 3 groups with offsets/);
     expect(r.stdout).toContain('quotas: client quotas are not exported');
@@ -181,7 +179,7 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
   });
 
   it('restore --to dr applies the plan and verifies it; backup dr equals backup primary; a second restore is empty', async () => {
-    const dry = await kdr(dataDir, [
+    const dry = await run([
       'restore',
       primaryBackup.id,
       '--to',
@@ -194,20 +192,12 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
     expect(dry.stdout).toMatch(/will do \(\d+\):/);
     expect(await withAdmin(DR, (a) => a.listTopics())).not.toContain(topics[0]); // a dry run writes nothing
 
-    const r = await kdr(dataDir, [
-      'restore',
-      primaryBackup.id,
-      '--to',
-      'dr',
-      '--topics',
-      `${prefix}.*`,
-      '--yes',
-    ]);
+    const r = await run(['restore', primaryBackup.id, '--to', 'dr', '--topics', `${prefix}.*`, '--yes']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toContain('verification: a new plan against the live state is empty');
     expect(r.stdout).not.toContain('FAILED');
 
-    const again = await kdr(dataDir, ['backup', 'dr', '--topics', `${prefix}.*`]);
+    const again = await run(['backup', 'dr', '--topics', `${prefix}.*`]);
     expect(again.code, again.stderr).toBe(0);
     const drBackup = load(again.stdout);
     const a = comparable(primaryBackup, mine);
@@ -217,21 +207,13 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
     expect(b.groups).toEqual(a.groups);
     expect(b.schemas).toEqual(a.schemas);
 
-    const second = await kdr(dataDir, [
-      'restore',
-      primaryBackup.id,
-      '--to',
-      'dr',
-      '--topics',
-      `${prefix}.*`,
-      '--yes',
-    ]);
+    const second = await run(['restore', primaryBackup.id, '--to', 'dr', '--topics', `${prefix}.*`, '--yes']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('will do: nothing');
   });
 
   it('backups lists both, verified', async () => {
-    const r = await kdr(dataDir, ['backups']);
+    const r = await run(['backups']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(primaryBackup.id);
     expect(r.stdout).toMatch(/dr-\d{8}T\d{9}Z\s+dr\s/);
