@@ -70,7 +70,6 @@ const RULES: Record<string, string> = {
     "neither side overrides it on the topic: each cluster's broker config decides, and MM2 copies only topic-level overrides",
   sensitive: 'the broker withholds sensitive values, so they cannot be compared',
   'acl-write-not-mirrored': 'MM2 never mirrors ALLOW WRITE topic ACLs (only consumers read on the target)',
-  'acl-non-topic': 'MM2 mirrors topic ACLs only',
 };
 
 /**
@@ -148,16 +147,22 @@ export function compareFlow(flow: FlowConfig, src: DriftSide, tgt: DriftSide): D
     );
   else {
     const have = new Set(tgt.acls.map(aclKey));
+    const groupFilter = new RegExp(`^(?:${flow.groups})$`);
     for (const a of src.acls) {
-      if (a.resourceType !== 'topic') {
-        ignore('acl-non-topic', `${a.principal} ${a.operation} ${a.resourceType}:${a.resourceName}`);
+      if (a.resourceType === 'group' && a.patternType === 'literal' && groupFilter.test(a.resourceName)) {
+        if (!have.has(aclKey(a)))
+          items.push({
+            kind: 'acl-missing',
+            id: `acl-missing:${aclKey(a)}`,
+            text: `ACL ${a.permission} ${a.principal} ${a.operation} on group ${a.resourceName} is missing on ${flow.target} (MM2 does not copy group ACLs; the group's consumers need it after a failover)`,
+          });
         continue;
       }
+      if (a.resourceType !== 'topic' || !topicFilter.test(a.resourceName)) continue;
       if (a.permission === 'allow' && a.operation === 'write') {
         ignore('acl-write-not-mirrored', `${a.principal} write ${a.resourceName}`);
         continue;
       }
-      if (!topicFilter.test(a.resourceName)) continue;
       const expected: AclBinding = {
         ...a,
         resourceName: formatRemoteTopic(p, flow.source, a.resourceName),

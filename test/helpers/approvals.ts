@@ -24,14 +24,18 @@ export interface Posted {
 }
 
 /** `/kdr translate <group> --commit` from `user`, over HTTP or Socket Mode; resolves with the approval message. */
-export async function askCommit(
+export function askCommit(rig: SlackRig, group: string, channel: string, user = 'U0ALICE', socket = false) {
+  return askPlan(rig, `translate ${group} --commit`, channel, user, socket);
+}
+
+/** Any mutating `/kdr <text>` from `user`; resolves with the approval message (the first top-level one in `channel`). */
+export async function askPlan(
   rig: SlackRig,
-  group: string,
+  text: string,
   channel: string,
   user = 'U0ALICE',
   socket = false,
 ): Promise<Posted> {
-  const text = `translate ${group} --commit`;
   if (socket) {
     await rig.emulator.socketMode.push('slash_commands', {
       command: '/kdr',

@@ -20,6 +20,8 @@ export async function startExtraFlow(
   alias: string,
   topics: string,
   policy: { type: 'default' | 'identity'; separator: string },
+  /** Settings of the source connector that differ from the sandbox's (e.g. sync.topic.configs.enabled). */
+  sourceOverrides: Record<string, string> = {},
 ): Promise<ExtraFlow> {
   const layout = sandboxLayout(ROOT);
   const base = sandboxConnectorConfigs(layout);
@@ -33,7 +35,12 @@ export async function startExtraFlow(
     ...(policy.type === 'identity' ? { 'replication.policy.class': IDENTITY } : {}),
   };
   const rest = new ConnectRest(sandboxConfig().clusters.dr!.connect!.url, 5000);
-  await rest.putConnectorConfig(names.source, { ...base[SANDBOX_CONNECTORS.source]!, ...policyCfg, topics });
+  await rest.putConnectorConfig(names.source, {
+    ...base[SANDBOX_CONNECTORS.source]!,
+    ...policyCfg,
+    topics,
+    ...sourceOverrides,
+  });
   await rest.putConnectorConfig(names.checkpoint, {
     ...base[SANDBOX_CONNECTORS.checkpoint]!,
     ...policyCfg,
