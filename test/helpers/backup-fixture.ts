@@ -131,3 +131,29 @@ export function comparable(m: Manifest, mine: (name: string) => boolean) {
       .map((r) => ({ key: r.key, value: r.value })),
   };
 }
+
+/** Removes the ACLs whose principal or resource name contains `marker` (test hygiene: the sandbox is shared). */
+export async function deleteAclsMatching(bootstrap: string, marker: string): Promise<void> {
+  await withAdmin(bootstrap, async (admin) => {
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const filters = resources.flatMap((r) =>
+      r.acls
+        .filter((a) => r.resourceName.includes(marker) || a.principal.includes(marker))
+        .map((a) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          resourcePatternType: r.resourcePatternType,
+          principal: a.principal,
+          host: a.host,
+          operation: a.operation,
+          permissionType: a.permissionType,
+        })),
+    );
+    if (filters.length) await admin.deleteAcls({ filters });
+  });
+}

@@ -5,6 +5,7 @@ import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import {
   backupIdFrom,
   DR,
+  deleteAclsMatching,
   kdr,
   PRIMARY,
   tempDataDir,
@@ -99,6 +100,7 @@ describe('restore refuses what it must, and says what it will and will not do', 
   });
 
   afterAll(async () => {
+    for (const bs of [PRIMARY, DR]) await deleteAclsMatching(bs, id);
     await consumer.disconnect();
     for (const b of [PRIMARY, DR])
       await withAdmin(b, async (a) => {

@@ -8,6 +8,7 @@ import {
   brokerResource,
   comparable,
   DR,
+  deleteAclsMatching,
   groupAcl,
   kdr,
   PRIMARY,
@@ -137,6 +138,7 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
   });
 
   afterAll(async () => {
+    for (const bs of [PRIMARY, DR]) await deleteAclsMatching(bs, id);
     await withAdmin(PRIMARY, (a) =>
       a.alterConfigs({
         validateOnly: false,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import {
   DR,
+  deleteAclsMatching,
   groupAcl,
   kdr,
   PRIMARY,
@@ -101,6 +102,7 @@ describe("drift between a flow's source and target (real Kafka, real MM2)", () =
   });
 
   afterAll(async () => {
+    for (const bs of [PRIMARY, DR]) await deleteAclsMatching(bs, id);
     await extra?.stop();
     for (const bs of [PRIMARY, DR])
       await withAdmin(bs, async (admin) => {
