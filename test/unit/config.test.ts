@@ -71,6 +71,28 @@ describe('config', () => {
     );
   });
 
+  it('checks the backup section: scheduled clusters, retention, drift schedule', () => {
+    const e = errorOf(`${base}backup: { retain: 0, schedule: [{ cluster: prod, every: 1h }] }\n`);
+    expect(e.message).toContain(
+      'backup.schedule[0].cluster: expected one of the clusters (primary, dr), got "prod"',
+    );
+    expect(e.message).toContain('backup.retain');
+    expect(errorOf(base.replace('mm2:', 'driftCheck: { every: sometimes }, mm2:')).message).toContain(
+      'flows[0].driftCheck.every',
+    );
+    const ok = parseConfig(
+      `${base}backup: { schedule: [{ cluster: primary, every: 6h }] }\n`,
+      { PW: 'x' },
+      'kdr.yaml',
+    );
+    expect(ok.backup).toEqual({
+      retain: 30,
+      schemasTopic: '_schemas',
+      schedule: [{ cluster: 'primary', every: 21_600_000 }],
+    });
+    expect(ok.flows[0]!.driftCheck.every).toBe(300_000);
+  });
+
   it('requires a Connect URL for connect-mode flows', () => {
     const e = errorOf(base.replace(', connect: { url: "http://c:8083" }', ''));
     expect(e.message).toContain('flows[0].mm2.url');
