@@ -77,21 +77,16 @@ export async function takeBackup(
   try {
     const cluster = await admin.describeCluster();
     const wantTopics = parts.has('topics') || parts.has('configs');
-    const topics = wantTopics
-      ? (await admin.topicDefinitions(keep)).filter(
-          (t) => t.name !== schemasTopic || topicFilter.test(t.name),
-        )
-      : [];
-    const acls = parts.has('acls') ? await optional('acls', () => admin.acls(), []) : [];
-    const groups = parts.has('groups')
-      ? await optional('groups', () => readGroups(admin, topicFilter), [])
-      : [];
-    const brokers = parts.has('brokers')
-      ? await optional('brokers', () => admin.dynamicBrokerConfigs(cluster.brokers), [])
-      : [];
-    const schemas = parts.has('schemas')
-      ? await optional('schemas', () => readSchemas(admin, reader, schemasTopic), undefined)
-      : undefined;
+    // the parts are independent: read them concurrently
+    const [topics, acls, groups, brokers, schemas] = await Promise.all([
+      wantTopics ? admin.topicDefinitions(keep) : [],
+      parts.has('acls') ? optional('acls', () => admin.acls(), []) : [],
+      parts.has('groups') ? optional('groups', () => readGroups(admin, topicFilter), []) : [],
+      parts.has('brokers') ? optional('brokers', () => admin.dynamicBrokerConfigs(cluster.brokers), []) : [],
+      parts.has('schemas')
+        ? optional('schemas', () => readSchemas(admin, reader, schemasTopic), undefined)
+        : undefined,
+    ]);
     if (parts.has('schemas') && !schemas && !skipped.some((s) => s.part === 'schemas'))
       skipped.push({
         part: 'schemas',
@@ -103,6 +98,7 @@ export async function takeBackup(
         reason: `the registry at ${new URL(cfg.schemaRegistry.url).host} was not queried over REST: kdr exports its storage topic "${schemasTopic}" (subjects, versions, ids, types, references, compatibility and mode records of Confluent-compatible registries), which restores with the original ids`,
       });
     if (parts.has('brokers')) skipped.push({ part: 'quotas', reason: QUOTAS_SKIPPED });
+    skipped.sort((a, b) => a.part.localeCompare(b.part));
     const content: ManifestContent = {
       topics,
       acls,

@@ -21,8 +21,7 @@ export async function runBackup(
 ): Promise<BackupResult> {
   const t0 = Date.now();
   const manifest = await takeBackup(config, log, cluster, opts);
-  const { path, pruned } = await new BackupStore(config).save(manifest, config.backup.retain);
-  const bytes = Buffer.byteLength(JSON.stringify(manifest, null, 1)) + 1;
+  const { path, pruned, bytes } = await new BackupStore(config).save(manifest, config.backup.retain);
   log.info(
     { backup: manifest.id, topics: manifest.content.topics.length, pruned: pruned.length },
     'backup stored',

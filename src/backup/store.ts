@@ -35,18 +35,19 @@ export class BackupStore {
     return join(this.dir, `${id}.json`);
   }
 
-  async save(m: Manifest, retain: number): Promise<{ path: string; pruned: string[] }> {
+  async save(m: Manifest, retain: number): Promise<{ path: string; pruned: string[]; bytes: number }> {
     await mkdir(this.dir, { recursive: true });
     const path = this.pathOf(m.id);
     const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(m, null, 1)}\n`, { mode: 0o600 });
+    const text = `${JSON.stringify(m, null, 1)}\n`;
+    await writeFile(tmp, text, { mode: 0o600 });
     await rename(tmp, path);
     const mine = (await this.ids()).filter(
       (id) => id.startsWith(`${m.cluster.name}-`) && /-\d{8}T\d{9}Z$/.test(id),
     );
     const pruned = mine.slice(0, Math.max(0, mine.length - retain));
     for (const id of pruned) await unlink(this.pathOf(id)).catch(() => undefined);
-    return { path, pruned };
+    return { path, pruned, bytes: Buffer.byteLength(text) };
   }
 
   private async ids(): Promise<string[]> {

@@ -5,11 +5,6 @@ import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { openGroupStatusReader } from '../health/group-status-reader.js';
-import { runService } from './bot.js';
-import { runDemo } from './demo.js';
-import { runEmulator } from './emulator.js';
-import { runSandbox } from './sandbox.js';
 
 /** Project root: two levels above dist/src/bin or src/bin. */
 export const PROJECT_ROOT = resolve(
@@ -18,11 +13,12 @@ export const PROJECT_ROOT = resolve(
 );
 
 const PROCESS_COMMANDS: Record<string, (argv: string[], configPath?: string) => Promise<number>> = {
-  sandbox: (argv) => runSandbox(PROJECT_ROOT, argv),
-  bot: (argv, configPath) => runService('bot', argv, configPath),
-  worker: (argv, configPath) => runService('worker', argv, configPath),
-  emulator: (argv) => runEmulator(argv),
-  demo: (argv) => runDemo(PROJECT_ROOT, argv),
+  // loaded on use: a one-shot command should not pay for Bolt, BullMQ and the emulator at start-up
+  sandbox: async (argv) => (await import('./sandbox.js')).runSandbox(PROJECT_ROOT, argv),
+  bot: async (argv, configPath) => (await import('./bot.js')).runService('bot', argv, configPath),
+  worker: async (argv, configPath) => (await import('./bot.js')).runService('worker', argv, configPath),
+  emulator: async (argv) => (await import('./emulator.js')).runEmulator(argv),
+  demo: async (argv) => (await import('./demo.js')).runDemo(PROJECT_ROOT, argv),
 };
 
 /** `kdr <sub> [args]`. Exit codes: 0 the command did its job (even with bad news), 2 usage/config, 1 failure. */
@@ -47,7 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     return USAGE_CODES.has(e.code) ? 2 : 1;
   }
   const statuses =
-    parsed.ok && parsed.command.name === 'lag' ? openGroupStatusReader(config.redis.url) : undefined;
+    parsed.ok && parsed.command.name === 'lag'
+      ? (await import('../health/group-status-reader.js')).openGroupStatusReader(config.redis.url)
+      : undefined;
   const outcome = await dispatch(line, {
     config,
     log,

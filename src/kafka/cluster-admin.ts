@@ -116,16 +116,21 @@ export class ClusterAdmin {
     const out = new Map<string, Record<string, ConfigValue>>();
     const chunks: string[][] = [];
     for (let i = 0; i < topics.length; i += CONFIG_CHUNK) chunks.push(topics.slice(i, i + CONFIG_CHUNK));
-    for (const chunk of chunks) {
-      const res = await this.timed(
-        `reading configs of ${chunk.length} topics`,
-        () =>
-          this.admin.describeConfigs({
-            includeSynonyms: false,
-            resources: chunk.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-          }),
-        this.bulkMs,
-      );
+    // a few requests in flight: the broker answers each on its own I/O thread
+    const responses = await Promise.all(
+      chunks.map((chunk) =>
+        this.timed(
+          `reading configs of ${chunk.length} topics`,
+          () =>
+            this.admin.describeConfigs({
+              includeSynonyms: false,
+              resources: chunk.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+            }),
+          this.bulkMs,
+        ),
+      ),
+    );
+    for (const res of responses)
       for (const r of res.resources) {
         if (r.errorCode !== 0) continue; // deleted meanwhile; the caller sees it missing
         out.set(
@@ -133,7 +138,6 @@ export class ClusterAdmin {
           toConfigs(r.configEntries as RawEntry[], (e) => all || !e.isDefault),
         );
       }
-    }
     return out;
   }
 
