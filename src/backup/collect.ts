@@ -80,7 +80,17 @@ export async function takeBackup(
     // the parts are independent: read them concurrently
     const [topics, acls, groups, brokers, schemas] = await Promise.all([
       wantTopics ? admin.topicDefinitions(keep) : [],
-      parts.has('acls') ? optional('acls', () => admin.acls(), []) : [],
+      // a backup of some topics holds those topics' ACLs (and every non-topic ACL)
+      parts.has('acls')
+        ? optional(
+            'acls',
+            async () =>
+              (await admin.acls()).filter(
+                (a) => a.resourceType !== 'topic' || topicFilter.test(a.resourceName),
+              ),
+            [],
+          )
+        : [],
       parts.has('groups') ? optional('groups', () => readGroups(admin, topicFilter), []) : [],
       parts.has('brokers') ? optional('brokers', () => admin.dynamicBrokerConfigs(cluster.brokers), []) : [],
       parts.has('schemas')

@@ -7,6 +7,7 @@ import {
   topicSource,
   upstreamTopic,
 } from '../mm2/naming.js';
+import { mirrorAcl } from './name-map.js';
 
 /** Topic configs MirrorMaker 2 never copies (DefaultConfigPropertyFilter's config.properties.exclude default). */
 export const MM2_CONFIG_EXCLUDE = [
@@ -159,16 +160,11 @@ export function compareFlow(flow: FlowConfig, src: DriftSide, tgt: DriftSide): D
         continue;
       }
       if (a.resourceType !== 'topic' || !topicFilter.test(a.resourceName)) continue;
-      if (a.permission === 'allow' && a.operation === 'write') {
+      const expected = mirrorAcl(a, (n) => formatRemoteTopic(p, flow.source, n));
+      if (!expected) {
         ignore('acl-write-not-mirrored', `${a.principal} write ${a.resourceName}`);
         continue;
       }
-      const expected: AclBinding = {
-        ...a,
-        resourceName: formatRemoteTopic(p, flow.source, a.resourceName),
-        patternType: 'literal',
-        operation: a.permission === 'allow' && a.operation === 'all' ? 'read' : a.operation,
-      };
       if (!have.has(aclKey(expected)))
         items.push({
           kind: 'acl-missing',

@@ -9,7 +9,8 @@ export interface NameMap {
   mirrored: boolean;
   describe: string;
   topic(name: string): string;
-  acl(a: AclBinding): AclBinding;
+  /** The binding on the target, or null when it does not belong there (write access to a mirror). */
+  acl(a: AclBinding): AclBinding | null;
 }
 
 export const IDENTITY: NameMap = {
@@ -18,6 +19,20 @@ export const IDENTITY: NameMap = {
   topic: (n) => n,
   acl: (a) => a,
 };
+
+/**
+ * A topic ACL as MM2's topic-ACL sync writes it on the target (MirrorSourceConnector): ALLOW WRITE is not copied
+ * (only MM2 writes to a mirror), ALLOW ALL becomes READ, and the pattern becomes LITERAL on the remote name.
+ */
+export function mirrorAcl(a: AclBinding, remote: (name: string) => string): AclBinding | null {
+  if (a.permission === 'allow' && a.operation === 'write') return null;
+  return {
+    ...a,
+    resourceName: remote(a.resourceName),
+    patternType: 'literal',
+    operation: a.permission === 'allow' && a.operation === 'all' ? 'read' : a.operation,
+  };
+}
 
 /**
  * Names through the MM2 flow between the backup's cluster and the target: forward (`orders` → `primary.orders`)
@@ -40,6 +55,10 @@ export function flowNameMap(config: Config, from: string, to: string): NameMap {
     mirrored: true,
     describe: `${forward ? 'forward' : 'backward'} through flow ${flow.name} (${forward ? `orders → ${topic('orders')}` : `${formatRemoteTopic(p, flow.source, 'orders')} → orders`})`,
     topic,
-    acl: (a) => (a.resourceType === 'topic' ? { ...a, resourceName: topic(a.resourceName) } : a),
+    acl: (a) => {
+      if (a.resourceType !== 'topic') return a;
+      if (!forward) return { ...a, resourceName: topic(a.resourceName) };
+      return mirrorAcl(a, topic);
+    },
   };
 }

@@ -174,19 +174,25 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
     else {
       const have = new Set(t.acls.map(aclKey));
       const missing: AclBinding[] = [];
+      let notForMirrors = 0;
       for (const a of m.content.acls) {
-        const mapped = o.map.acl(a);
-        if (
-          mapped.resourceType === 'topic' &&
-          mapped.patternType === 'literal' &&
-          !o.topics.test(a.resourceName)
-        )
+        if (a.resourceType === 'topic' && a.patternType === 'literal' && !o.topics.test(a.resourceName))
           continue;
+        const mapped = o.map.acl(a);
+        if (!mapped) {
+          notForMirrors++;
+          continue;
+        }
         if (!have.has(aclKey(mapped))) {
           missing.push(mapped);
           have.add(aclKey(mapped));
         }
       }
+      if (notForMirrors)
+        willNot.push({
+          what: `${notForMirrors} ALLOW WRITE topic ACL(s)`,
+          reason: 'only MirrorMaker 2 writes to mirrored topics (as its ACL sync does, they are not copied)',
+        });
       if (missing.length) actions.push({ kind: 'create-acls', bindings: missing });
     }
     if (m.content.skipped.some((s) => s.part === 'acls'))

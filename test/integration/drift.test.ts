@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import {
+  backupIdFrom,
   DR,
   deleteAclsMatching,
   groupAcl,
@@ -171,10 +172,21 @@ describe("drift between a flow's source and target (real Kafka, real MM2)", () =
 
       await setOverride(DR, mirror(a), 'max.message.bytes', null);
       await withAdmin(PRIMARY, (admin) => admin.deleteTopics({ topics: [unmirrored] }));
-      // what a restore of primary's ACLs through the flow would add
-      await withAdmin(DR, (admin) =>
-        admin.createAcls({ acl: [topicAcl(`User:${id}-reader`, mirror(a), 'READ'), acls[1]!] }),
+      // the ACLs: restored from a backup of the source through the flow's naming (as MM2's ACL sync would write them)
+      const backup = await kdr(
+        dataDir,
+        ['backup', alias, '--topics', topicsRegex, '--only', 'acls'],
+        configPath,
       );
+      expect(backup.code, backup.stderr).toBe(0);
+      const restore = await kdr(
+        dataDir,
+        ['restore', backupIdFrom(backup.stdout), '--to', 'dr', '--map', '--only', 'acls', '--yes'],
+        configPath,
+      );
+      expect(restore.code, restore.stderr).toBe(0);
+      expect(restore.stdout).toContain(`allow User:${id}-reader read topic:${mirror(a)}`);
+      expect(restore.stdout).toContain('verification: a new plan against the live state is empty');
       const cleared = await eventually('the all-clear', 30_000, async () =>
         rig!.emulator.state.messages.find(
           (m) => m.channel === 'C0DRIFT' && m.text.includes(`no drift on ${flowName} any more`),

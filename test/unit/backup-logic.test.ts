@@ -188,7 +188,11 @@ describe('planRestore', () => {
   it('maps names through the flow, and refuses raw offsets onto mirrors', () => {
     const m = manifest({
       topics: [topic('orders', 2)],
-      acls: [acl('orders', 'read'), acl('orders-', 'read', { patternType: 'prefixed' })],
+      acls: [
+        acl('orders', 'all'),
+        acl('orders-', 'read', { patternType: 'prefixed' }),
+        acl('orders', 'write'),
+      ],
       groups: [{ groupId: 'g', state: 'Empty', offsets: [{ topic: 'orders', partition: 0, offset: '5' }] }],
     });
     const map = flowNameMap(config, 'primary', 'dr');
@@ -196,9 +200,15 @@ describe('planRestore', () => {
     expect(p.actions[0]).toMatchObject({ kind: 'create-topic', topic: 'primary.orders' });
     expect(p.actions[1]).toMatchObject({
       kind: 'create-acls',
-      bindings: [{ resourceName: 'primary.orders' }, { resourceName: 'primary.orders-' }],
+      bindings: [
+        { resourceName: 'primary.orders', operation: 'read', patternType: 'literal' },
+        { resourceName: 'primary.orders-', operation: 'read', patternType: 'literal' },
+      ],
     });
-    expect(p.willNot[0]!.reason).toMatch(/offsets on a mirror differ .*`kdr translate g`/);
+    expect(p.willNot.map((w) => w.reason)).toEqual([
+      expect.stringMatching(/only MirrorMaker 2 writes to mirrored topics/),
+      expect.stringMatching(/offsets on a mirror differ .*`kdr translate g`/),
+    ]);
     expect(flowNameMap(config, 'dr', 'primary').topic('primary.orders')).toBe('orders');
     expect(() => flowNameMap(config, 'primary', 'elsewhere')).toThrow(
       /--map needs a flow between primary and elsewhere/,
