@@ -4,22 +4,11 @@ import {
   DEFAULT_TOPICS_EXCLUDE,
   formatRemoteTopic,
   isInternalTopic,
+  MM2_CONFIG_EXCLUDE,
   topicSource,
   upstreamTopic,
 } from '../mm2/naming.js';
 import { mirrorAcl } from './name-map.js';
-
-/** Topic configs MirrorMaker 2 never copies (DefaultConfigPropertyFilter's config.properties.exclude default). */
-export const MM2_CONFIG_EXCLUDE = [
-  'follower.replication.throttled.replicas',
-  'leader.replication.throttled.replicas',
-  'message.timestamp.difference.max.ms',
-  'log.message.timestamp.before.max.ms',
-  'log.message.timestamp.after.max.ms',
-  'message.timestamp.type',
-  'unclean.leader.election.enable',
-  'min.insync.replicas',
-];
 
 export type DriftKind = 'missing-topic' | 'partitions' | 'config' | 'orphan-mirror' | 'acl-missing';
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KdrError } from '../core/errors.js';
 import { type AclBinding, aclKey, type RawRecord } from '../kafka/metadata-types.js';
+import { MM2_CONFIG_EXCLUDE } from '../mm2/naming.js';
 import { canonicalJson, type Manifest } from './manifest.js';
 import type { NameMap } from './name-map.js';
 
@@ -85,6 +86,7 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
   const notes: string[] = [];
   const topicsAfter = new Map<string, number>([...t.topics].map(([n, d]) => [n, d.partitions]));
   const wanted = m.content.topics.filter((x) => o.topics.test(x.name));
+  const mm2Excluded = new Set<string>();
 
   if (m.cluster.name !== t.cluster && m.cluster.clusterId === t.clusterId)
     throw new KdrError(
@@ -105,6 +107,10 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
       const overrides: Record<string, string> = {};
       for (const [k, v] of Object.entries(def.configs)) {
         if (v.source !== 'topic') continue;
+        if (o.map.mirrored && MM2_CONFIG_EXCLUDE.includes(k)) {
+          mm2Excluded.add(k);
+          continue;
+        }
         if (v.value === null)
           willNot.push({
             what: `config ${k} of ${name}`,
@@ -168,6 +174,12 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
           actions.push({ kind: 'set-configs', topic: name, changes, overrides: merged });
       }
     }
+
+  if (mm2Excluded.size)
+    willNot.push({
+      what: `configs ${[...mm2Excluded].sort().join(', ')} on the mirrors`,
+      reason: 'MM2 never copies these (config.properties.exclude): each cluster sets them for itself',
+    });
 
   if (o.parts.has('acls')) {
     if ('unavailable' in t.acls) willNot.push({ what: 'ACLs', reason: t.acls.unavailable });

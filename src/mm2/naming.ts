@@ -111,3 +111,15 @@ export function remoteTopic(flow: FlowNaming, topic: string): string {
 export function replicatedHeartbeatsTopic(flow: FlowNaming): string {
   return remoteTopic(flow, HEARTBEATS_TOPIC);
 }
+
+/** Topic configs MirrorMaker 2 never copies (DefaultConfigPropertyFilter's config.properties.exclude default). */
+export const MM2_CONFIG_EXCLUDE = [
+  'follower.replication.throttled.replicas',
+  'leader.replication.throttled.replicas',
+  'message.timestamp.difference.max.ms',
+  'log.message.timestamp.before.max.ms',
+  'log.message.timestamp.after.max.ms',
+  'message.timestamp.type',
+  'unclean.leader.election.enable',
+  'min.insync.replicas',
+];
