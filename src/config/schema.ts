@@ -109,7 +109,7 @@ const backupSchema = z.strictObject({
   /** The schema registry's storage topic, dumped raw (registry-agnostic). */
   schemasTopic: z.string().min(1).default('_schemas'),
   /** Scheduled backups taken by the worker. */
-  schedule: z.array(z.strictObject({ cluster: name, every: duration })).default([]),
+  schedule: z.array(z.strictObject({ cluster: name, every: duration, topics: regex.optional() })).default([]),
 });
 
 export const slackSchema = z.strictObject({

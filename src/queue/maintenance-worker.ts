@@ -10,7 +10,7 @@ import { redisForWorker } from './redis.js';
 
 export const MAINTENANCE_QUEUE = 'kdr-maintenance';
 
-type Job = { kind: 'drift'; flow: string } | { kind: 'backup'; cluster: string };
+type Job = { kind: 'drift'; flow: string } | { kind: 'backup'; cluster: string; topics?: string };
 
 export interface MaintenanceWorker {
   worker: Worker;
@@ -67,7 +67,7 @@ export async function startMaintenanceWorker(o: {
         }
         return { drift: report.items.length, fresh: fresh.length };
       }
-      const result = await runBackup(o.config, log, data.cluster);
+      const result = await runBackup(o.config, log, data.cluster, data.topics ? { topics: data.topics } : {});
       if (ops) {
         const posted = await o.poster.postMessage(ops, {
           text: backupView.summary(result),
@@ -86,7 +86,10 @@ export async function startMaintenanceWorker(o: {
     if (f.driftCheck.every !== 'off')
       wanted.set(`drift:${f.name}`, { every: f.driftCheck.every, data: { kind: 'drift', flow: f.name } });
   for (const [i, s] of o.config.backup.schedule.entries())
-    wanted.set(`backup:${s.cluster}:${i}`, { every: s.every, data: { kind: 'backup', cluster: s.cluster } });
+    wanted.set(`backup:${s.cluster}:${i}`, {
+      every: s.every,
+      data: { kind: 'backup', cluster: s.cluster, ...(s.topics ? { topics: s.topics } : {}) },
+    });
   for (const s of await queue.getJobSchedulers())
     if (s.key && !wanted.has(s.key)) await queue.removeJobScheduler(s.key);
   for (const [key, w] of wanted)

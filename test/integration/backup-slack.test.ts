@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import { approvalConfig, askPlan, click, messageText } from '../helpers/approvals.js';
-import { DR, PRIMARY, tempDataDir, withAdmin } from '../helpers/backup-fixture.js';
+import { DR, kdr, PRIMARY, tempDataDir, withAdmin } from '../helpers/backup-fixture.js';
 import { eventually, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 
@@ -132,5 +132,41 @@ describe('backup and restore from Slack (signed requests, real bot, worker, Redi
         .find((m) => m.text.includes('\nrestore plan')),
     );
     expect(empty.text).toContain('0 action(s)');
+  });
+
+  it('a scheduled backup (backup.schedule) posts its summary and manifest to the ops channel', async () => {
+    const base = approvalConfig(60_000);
+    const dataDir = tempDataDir();
+    const scheduled = await startSlackRig({
+      withHealth: true,
+      config: {
+        ...base,
+        dataDir,
+        flows: base.flows.map((f) => ({ ...f, driftCheck: { every: 'off' as const } })),
+        slack: { ...base.slack!, channels: { ops: 'C0SCHED' } },
+        backup: {
+          retain: 2,
+          schemasTopic: '_schemas',
+          schedule: [{ cluster: 'primary', every: 1000, topics: `unmirrored-${id}-.*` }],
+        },
+      },
+    });
+    try {
+      const posted = await eventually('three scheduled backups', 60_000, async () => {
+        const ms = scheduled.emulator.state.messages.filter(
+          (m) => m.channel === 'C0SCHED' && m.text.startsWith('backup primary-'),
+        );
+        return ms.length >= 3 ? ms : undefined;
+      });
+      expect(posted[0]!.text).toMatch(/^backup primary-\d{8}T\d{9}Z: 1 topics, /);
+      const files = [...scheduled.emulator.state.files.values()].filter((f) => f.channel === 'C0SCHED');
+      expect(files.length).toBeGreaterThanOrEqual(2);
+      expect(JSON.parse(files[0]!.content!).content.topics[0].name).toBe(topic);
+      // retention: never more than backup.retain manifests of the cluster on disk
+      const listed = await kdr(dataDir, ['backups', 'primary']);
+      expect(listed.stdout.match(/^primary-\d{8}T\d{9}Z/gm)!.length).toBeLessThanOrEqual(2);
+    } finally {
+      await scheduled.stop();
+    }
   });
 });
