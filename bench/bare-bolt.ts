@@ -13,3 +13,4 @@ app.command('/kdr', async ({ ack }) => {
   await ack({ response_type: 'ephemeral', text: 'ok' });
 });
 await app.start();
+for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(0));

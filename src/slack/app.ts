@@ -58,10 +58,12 @@ export function createSlackApp(opts: SlackAppOptions): App {
 
   app.command('/kdr', async ({ command, ack, respond }) => {
     const text = command.text.trim();
-    const log = opts.log.child({ user: command.user_id, channel: command.channel_id });
+    // a child logger only when something is logged: this handler is the hot path under a burst of commands
+    let child: Logger | undefined;
+    const log = () => (child ??= opts.log.child({ user: command.user_id, channel: command.channel_id }));
     const parsed = parseCommandLine(text);
     if (!parsed.ok) {
-      log.info({ text }, 'usage answered');
+      log().info({ text }, 'usage answered');
       await ack({
         response_type: 'ephemeral',
         ...guardMessage({ text: parsed.outcome.text, blocks: parsed.outcome.blocks }),
@@ -71,7 +73,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     if (parsed.command.immediate) {
       const outcome = await dispatch(text, {
         config: opts.config,
-        log,
+        log: log(),
         caller: { transport: 'slack', userId: command.user_id, channelId: command.channel_id },
       });
       await ack({
@@ -96,14 +98,14 @@ export function createSlackApp(opts: SlackAppOptions): App {
         teamId: command.team_id,
         requestedAt: new Date().toISOString(),
       });
-      log.debug({ requestId, text }, 'command queued');
+      if (opts.log.isLevelEnabled('debug')) log().debug({ requestId, text }, 'command queued');
     } catch (err) {
       const e = asKdrError(err);
-      log.error({ code: e.code, err: e.message }, 'enqueue failed');
+      log().error({ code: e.code, err: e.message }, 'enqueue failed');
       await respond({
         response_type: 'ephemeral',
         text: `:warning: \`/kdr ${text}\` was not run: ${e.message}\n${e.hint}`,
-      }).catch((err2: Error) => log.error({ err: err2.message }, 'could not report the enqueue failure'));
+      }).catch((err2: Error) => log().error({ err: err2.message }, 'could not report the enqueue failure'));
     }
   });
 

@@ -10,8 +10,13 @@ export function boltLogger(log: Logger): BoltLogger {
       .map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m)))
       .join(' ');
   return {
-    debug: (...m) => child.debug(fmt(m)),
-    info: (...m) => child.info(fmt(m)),
+    // Bolt logs several debug lines per request: format them only when they will be written
+    debug: (...m) => {
+      if (child.isLevelEnabled('debug')) child.debug(fmt(m));
+    },
+    info: (...m) => {
+      if (child.isLevelEnabled('info')) child.info(fmt(m));
+    },
     warn: (...m) => child.warn(fmt(m)),
     error: (...m) => child.error(fmt(m)),
     setLevel: (l) => {
