@@ -30,6 +30,21 @@ export interface SlackAppOptions {
  * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
  * everything else to the job queue, acknowledging well within Slack's 3-second rule.
  */
+/**
+ * Parsing is pure: in an incident many people send the same few commands, so the bot remembers the last few
+ * hundred parses (the worker parses again when it runs the job).
+ */
+const parses = new Map<string, ReturnType<typeof parseCommandLine>>();
+function parseOnce(text: string): ReturnType<typeof parseCommandLine> {
+  let p = parses.get(text);
+  if (!p) {
+    if (parses.size >= 256) parses.clear();
+    p = parseCommandLine(text);
+    parses.set(text, p);
+  }
+  return p;
+}
+
 export function createSlackApp(opts: SlackAppOptions): App {
   const logger = boltLogger(opts.log);
   const clientOptions = {
@@ -61,7 +76,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     // a child logger only when something is logged: this handler is the hot path under a burst of commands
     let child: Logger | undefined;
     const log = () => (child ??= opts.log.child({ user: command.user_id, channel: command.channel_id }));
-    const parsed = parseCommandLine(text);
+    const parsed = parseOnce(text);
     if (!parsed.ok) {
       log().info({ text }, 'usage answered');
       await ack({
