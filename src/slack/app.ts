@@ -27,10 +27,6 @@ export interface SlackAppOptions {
 }
 
 /**
- * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
- * everything else to the job queue, acknowledging well within Slack's 3-second rule.
- */
-/**
  * Parsing is pure: in an incident many people send the same few commands, so the bot remembers the last few
  * hundred parses (the worker parses again when it runs the job).
  */
@@ -45,6 +41,10 @@ function parseOnce(text: string): ReturnType<typeof parseCommandLine> {
   return p;
 }
 
+/**
+ * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
+ * everything else to the job queue, acknowledging well within Slack's 3-second rule.
+ */
 export function createSlackApp(opts: SlackAppOptions): App {
   const logger = boltLogger(opts.log);
   const clientOptions = {
