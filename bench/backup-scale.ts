@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { sandboxLayout } from '../src/sandbox/layout.js';
 import { log4j2Properties } from '../src/sandbox/properties.js';
+import { deleteAclsMatching } from '../test/helpers/backup-fixture.js';
 import { ROOT, SANDBOX_CONFIG } from '../test/helpers/sandbox.js';
 
 const { values } = parseArgs({
@@ -192,27 +193,7 @@ console.log(
 
 if (!values.keep) {
   console.log('\ncleaning up…');
-  const { resources } = await admin.describeAcls({
-    resourceType: AclResourceTypes.ANY,
-    resourcePatternType: ResourcePatternTypes.ANY,
-    operation: AclOperationTypes.ANY,
-    permissionType: AclPermissionTypes.ANY,
-  });
-  const filters = resources
-    .filter((r) => r.resourceName.startsWith(prefix))
-    .flatMap((r) =>
-      r.acls.map((a) => ({
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-        resourcePatternType: r.resourcePatternType,
-        principal: a.principal,
-        host: a.host,
-        operation: a.operation,
-        permissionType: a.permissionType,
-      })),
-    );
-  for (let i = 0; i < filters.length; i += 250)
-    await admin.deleteAcls({ filters: filters.slice(i, i + 250) });
+  await deleteAclsMatching(BOOTSTRAP, prefix);
   for (let i = 0; i < names.length; i += 500)
     await admin.deleteTopics({ topics: names.slice(i, i + 500), timeout: 120_000 });
 }

@@ -27,6 +27,21 @@ export interface ExecDeps {
 
 type Executor = (d: ExecDeps, plan: StoredPlan) => Promise<{ ok: boolean; text: string }>;
 
+/** The plan's resource lock, held by the approved plan (who approved it, doing what) while it executes. */
+function lockFor(d: ExecDeps, plan: StoredPlan, what: string, ttlMs: number) {
+  return new ResourceLocks(d.redis, d.prefix).acquire(
+    plan.resource,
+    {
+      who: `plan ${plan.id.slice(0, 8)} (approved by ${plan.approvals.map((x) => x.user).join(', ')})`,
+      what,
+      pid: process.pid,
+      host: hostname(),
+      at: new Date().toISOString(),
+    },
+    ttlMs,
+  );
+}
+
 /** `translate.commit`: re-plans from the live state; runs only if that equals the approved plan (same hash). */
 const translateCommit: Executor = async (d, plan) => {
   const a = plan.args as {
@@ -56,17 +71,7 @@ const translateCommit: Executor = async (d, plan) => {
       ok: false,
       text: `the live state no longer matches the approved plan (sha256 now ${live.plan.hash.slice(0, 12)}): MM2 checkpointed again or the group moved. Nothing was written; run the command again to re-plan.`,
     };
-  const lock = await new ResourceLocks(d.redis, d.prefix).acquire(
-    plan.resource,
-    {
-      who: `plan ${plan.id.slice(0, 8)} (approved by ${plan.approvals.map((x) => x.user).join(', ')})`,
-      what: `translate --commit ${a.group}`,
-      pid: process.pid,
-      host: hostname(),
-      at: new Date().toISOString(),
-    },
-    COMMIT_LOCK_TTL_MS,
-  );
+  const lock = await lockFor(d, plan, `translate --commit ${a.group}`, COMMIT_LOCK_TTL_MS);
   if (!lock.ok)
     return {
       ok: false,
@@ -100,17 +105,7 @@ const lockBreak: Executor = async (d, plan) => {
 /** `backup.restore`: re-plans against the target's live state; applies only the approved plan (same hash). */
 const backupRestore: Executor = async (d, plan) => {
   const r = plan.args as unknown as RestoreRequest;
-  const lock = await new ResourceLocks(d.redis, d.prefix).acquire(
-    plan.resource,
-    {
-      who: `plan ${plan.id.slice(0, 8)} (approved by ${plan.approvals.map((x) => x.user).join(', ')})`,
-      what: `restore ${r.backupId}`,
-      pid: process.pid,
-      host: hostname(),
-      at: new Date().toISOString(),
-    },
-    RESTORE_LOCK_TTL_MS,
-  );
+  const lock = await lockFor(d, plan, `restore ${r.backupId}`, RESTORE_LOCK_TTL_MS);
   if (!lock.ok)
     return {
       ok: false,

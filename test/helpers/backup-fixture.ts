@@ -154,6 +154,28 @@ export async function deleteAclsMatching(bootstrap: string, marker: string): Pro
           permissionType: a.permissionType,
         })),
     );
-    if (filters.length) await admin.deleteAcls({ filters });
+    for (let i = 0; i < filters.length; i += 250)
+      await admin.deleteAcls({ filters: filters.slice(i, i + 250) });
   });
+}
+
+/** A schema registry's storage topic (one compacted partition) on `bootstrap`, holding `records` in order. */
+export async function registryTopic(
+  bootstrap: string,
+  topic: string,
+  records: Array<{ key: string; value: string | null }>,
+): Promise<void> {
+  await withAdmin(bootstrap, (a) =>
+    a.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    }),
+  );
+  const producer = fixtureKafka(bootstrap).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, messages: records.map((r) => ({ ...r, partition: 0 })) });
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -8,6 +8,7 @@ import {
   deleteAclsMatching,
   kdr,
   PRIMARY,
+  registryTopic,
   tempDataDir,
   withAdmin,
   writeConfig,
@@ -67,25 +68,7 @@ describe('restore refuses what it must, and says what it will and will not do', 
       [PRIMARY, 1],
       [DR, 2],
     ] as const) {
-      const p = fixtureKafka(b).producer();
-      await p.connect();
-      await withAdmin(b, (a) =>
-        a.createTopics({
-          waitForLeaders: true,
-          topics: [
-            {
-              topic: schemasTopic,
-              numPartitions: 1,
-              configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-            },
-          ],
-        }),
-      );
-      await p.send({
-        topic: schemasTopic,
-        messages: [{ key: subjectKey, value: schemaValue(n), partition: 0 }],
-      });
-      await p.disconnect();
+      await registryTopic(b, schemasTopic, [{ key: subjectKey, value: schemaValue(n) }]);
     }
     await consumer.connect();
     await consumer.subscribe({ topic: t('shrink') });

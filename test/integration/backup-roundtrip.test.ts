@@ -12,6 +12,7 @@ import {
   groupAcl,
   kdr,
   PRIMARY,
+  registryTopic,
   tempDataDir,
   topicAcl,
   withAdmin,
@@ -109,23 +110,8 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
         topic,
         messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
       });
-    await withAdmin(PRIMARY, (a) =>
-      a.createTopics({
-        waitForLeaders: true,
-        topics: [
-          {
-            topic: schemasTopic,
-            numPartitions: 1,
-            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-          },
-        ],
-      }),
-    );
-    await producer.send({
-      topic: schemasTopic,
-      messages: schemaRecords(`${id}-value`).map((r) => ({ key: r.key, value: r.value, partition: 0 })),
-    });
     await producer.disconnect();
+    await registryTopic(PRIMARY, schemasTopic, schemaRecords(`${id}-value`));
     const writer = new GroupOffsetWriter('primary', sandboxConfig().clusters.primary!);
     await writer.commit(groups[0]!, [{ topic: topics[0]!, partition: 0, offset: 7n }]);
     await writer.commit(groups[1]!, [
