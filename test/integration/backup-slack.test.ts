@@ -134,6 +134,20 @@ describe('backup and restore from Slack (signed requests, real bot, worker, Redi
     expect(empty.text).toContain('0 action(s)');
   });
 
+  it('/kdr drift answers with a summary line and the differences in the message', async () => {
+    const r = await slash('drift', 'C0DRIFTQ');
+    expect(r.status).toBe(200);
+    const msg = await eventually('the drift summary', 60_000, async () =>
+      rig.emulator.state.messages.find(
+        (m) => m.channel === 'C0DRIFTQ' && /\nprimary-to-dr \(primary → dr\): /.test(m.text),
+      ),
+    );
+    // this file's topic on primary is excluded from the sandbox's MM2: the summary counts it, the detail names it
+    expect(msg.text).toMatch(/\d+ difference\(s\) \(.*missing-topic.*\) across \d+ mirrored topic\(s\)/);
+    expect(JSON.stringify(msg.blocks)).toContain(`DRIFT missing-topic: ${topic} on primary is not mirrored`);
+    expect(findViolations(msg.blocks as never)).toEqual([]);
+  });
+
   it('a scheduled backup (backup.schedule) posts its summary and manifest to the ops channel', async () => {
     const base = approvalConfig(60_000);
     const dataDir = tempDataDir();
