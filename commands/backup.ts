@@ -1,18 +1,10 @@
 import { z } from 'zod';
 import { PARTS } from '../src/backup/manifest.js';
 import { type BackupResult, runBackup } from '../src/backup/run-backup.js';
+import { regex } from '../src/config/schema.js';
 import type { CommandSpec } from '../src/core/command.js';
 import { KdrError } from '../src/core/errors.js';
 import { backupView } from '../src/render/backup-view.js';
-
-const regex = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected a valid regular expression');
 
 export const partList = <T extends readonly string[]>(all: T) =>
   z

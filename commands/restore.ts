@@ -9,6 +9,7 @@ import {
   type RestoreRequest,
 } from '../src/backup/restore-apply.js';
 import { RESTORE_PARTS } from '../src/backup/restore-plan.js';
+import { regex } from '../src/config/schema.js';
 import type { CommandContext, CommandSpec } from '../src/core/command.js';
 import { KdrError } from '../src/core/errors.js';
 import { ResourceLocks } from '../src/locks/resource-lock.js';
@@ -22,7 +23,7 @@ const args = z
     positionals: z.array(z.string().min(1)).length(1, 'expected one backup id (see `kdr backups`)'),
     to: z.string({ message: 'expected --to <cluster>' }).min(1, 'expected --to <cluster>'),
     only: partList(RESTORE_PARTS).optional(),
-    topics: z.string().optional(),
+    topics: regex.optional(),
     map: z.boolean().optional(),
     'add-partitions': z.boolean().optional(),
     'replication-factor': z

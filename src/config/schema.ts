@@ -8,7 +8,7 @@ const duration = z
   })
   .transform((s) => parseDuration(s)!);
 
-const regex = z.string().refine(
+export const regex = z.string().refine(
   (s) => {
     try {
       new RegExp(s);
