@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type AuditEntry, AuditLog } from '../src/audit/audit-log.js';
 import type { Block, CommandSpec } from '../src/core/command.js';
 import { parseDuration } from '../src/core/duration.js';
-import { connectRedis, redisPrefix } from '../src/queue/redis-ready.js';
+import { connectRedis } from '../src/queue/redis-ready.js';
 import { table } from '../src/render/table.js';
 
 const args = z.object({
@@ -64,12 +64,16 @@ export const audit: CommandSpec<z.infer<typeof args>, AuditReport> = {
           ? Date.now() - parseDuration(a.since)!
           : Date.parse(a.since)
         : undefined;
-      const all = await new AuditLog(redis, redisPrefix(ctx.prefix)).read();
+      const all = await new AuditLog(redis, ctx.config.redis.prefix).read();
       const id = a.positionals[0];
       const entries = all.entries.filter(
         (e) =>
           (!sinceMs || Date.parse(e.at) >= sinceMs) &&
-          (!id || e.planId?.startsWith(id) || e.subject.group === id || e.subject.plan === id),
+          (!id ||
+            e.planId?.startsWith(id) ||
+            e.subject.group === id ||
+            e.subject.plan === id ||
+            (e.subject.groups ?? '').split(',').includes(id)),
       );
       return {
         filter: id ?? '',

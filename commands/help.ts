@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Block, CommandSpec } from '../src/core/command.js';
-import { usageText } from '../src/core/usage.js';
 
 const args = z.object({
   positionals: z.array(z.string()).max(1, 'expected at most one sub-command'),
@@ -16,7 +15,7 @@ export const help: CommandSpec<z.infer<typeof args>, { text: string }> = {
   args,
   mutates: false,
   immediate: true,
-  run: async (_ctx, a) => ({ text: usageText(a.positionals[0]) }),
+  run: async (ctx, a) => ({ text: ctx.registry?.usage(a.positionals[0]) ?? '' }),
   view: {
     summary: () => 'kdr help',
     text: (d) => d.text,

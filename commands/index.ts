@@ -1,4 +1,5 @@
 import type { AnyCommand } from '../src/core/command.js';
+import { CommandRegistry } from '../src/core/registry.js';
 import { audit } from './audit.js';
 import { backup } from './backup.js';
 import { backups } from './backups.js';
@@ -24,6 +25,5 @@ export const COMMANDS: AnyCommand[] = [
   unlock,
 ];
 
-export function findCommand(name: string): AnyCommand | undefined {
-  return COMMANDS.find((c) => c.name === name);
-}
+/** Built here, handed down by the entry points (src/bin): nothing below imports it back. */
+export const REGISTRY = new CommandRegistry(COMMANDS);

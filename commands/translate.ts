@@ -1,24 +1,20 @@
-import { join } from 'node:path';
 import { z } from 'zod';
+import { approvalView } from '../src/approval/approval-view.js';
 import type { StoredPlan } from '../src/approval/plan-store.js';
-import { AuditLog } from '../src/audit/audit-log.js';
 import { findFlow } from '../src/config/find-flow.js';
 import type { Config, FlowConfig } from '../src/config/load.js';
 import type { CommandContext, CommandSpec, View } from '../src/core/command.js';
 import { parseDuration } from '../src/core/duration.js';
 import { KdrError } from '../src/core/errors.js';
-import { connectRedis, redisPrefix } from '../src/queue/redis-ready.js';
+import { dispatchChange } from '../src/pipeline/dispatch-change.js';
 import {
-  approvalView,
+  type CommitOutcome,
   commitView,
-  planText,
   translationView,
   validationView,
 } from '../src/render/translate-view.js';
-import { CheckpointIndex } from '../src/translate/checkpoint-index.js';
-import { type CommitResult, cliActor, commitTranslation } from '../src/translate/commit.js';
-import { planCommit } from '../src/translate/commit-plan.js';
 import { gatherTranslation } from '../src/translate/gather.js';
+import { offsetsArgs, offsetsChange } from '../src/translate/offsets-change.js';
 import type { TranslationReport } from '../src/translate/types.js';
 import { type LagValidation, validateGroupLag } from '../src/translate/validate.js';
 
@@ -46,10 +42,7 @@ const args = z
   })
   .refine((a) => a.all || a.positionals.length > 0, 'name at least one consumer group, or --all')
   .refine((a) => !(a.all && a.positionals.length), 'either groups or --all, not both')
-  .refine(
-    (a) => !(a.commit || a.verify) || (a.positionals.length === 1 && !a.all),
-    '--commit and --verify take exactly one group',
-  )
+  .refine((a) => !a.verify || (a.positionals.length === 1 && !a.all), '--verify takes exactly one group')
   .refine(
     (a) => !(a.commit && a.verify),
     '--commit and --verify are separate steps: commit, start the consumers, then verify',
@@ -62,7 +55,7 @@ const args = z
 type Args = z.infer<typeof args>;
 export type TranslateResult =
   | ({ kind: 'translation' } & TranslationReport)
-  | ({ kind: 'commit' } & CommitResult)
+  | ({ kind: 'commit' } & CommitOutcome)
   | ({ kind: 'validation' } & LagValidation)
   | { kind: 'approval'; plan: StoredPlan };
 
@@ -89,96 +82,50 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
     );
     return { kind: 'validation', ...v };
   }
-  if (a.commit && ctx.caller.transport !== 'cli' && !ctx.requestApproval)
-    throw new KdrError(
-      'KDR_NEEDS_APPROVAL',
-      'offset commits need an approval, and this process cannot ask for one',
-      {
-        hint: 'use /kdr in Slack (Approve/Reject buttons) or `kdr translate <group> --commit` in a terminal',
-      },
-    );
-  const prefix = redisPrefix(ctx.prefix);
-  // A dry run works without Redis (it scans); a commit needs it for the lock and the audit trail.
-  const redis = a.commit
-    ? await connectRedis(ctx.config.redis.url)
-    : await connectRedis(ctx.config.redis.url, 500).catch(() => undefined);
-  try {
-    const index = redis ? new CheckpointIndex(redis, prefix) : undefined;
-    const translate = (groups: string[]) =>
-      gatherTranslation(ctx.config, ctx.log, {
-        flow,
-        groups,
-        all: Boolean(a.all),
-        from: a.from ?? 'auto',
-        failback,
-        ...(index ? { index } : {}),
-      });
-    if (!a.commit) return { kind: 'translation', ...(await translate(a.positionals)) };
-    const group = a.positionals[0]!;
-    const options = { allowRewind: Boolean(a['allow-rewind']), acceptStale: Boolean(a['accept-stale']) };
-    if (ctx.caller.transport !== 'cli')
-      return requestApproval(ctx, flow.name, failback, group, options, await translate([group]));
-    const result = await commitTranslation(
-      {
-        config: ctx.config,
-        log: ctx.log,
-        redis: redis!,
-        prefix,
-        audit: new AuditLog(redis!, prefix, join(ctx.config.dataDir, 'audit.jsonl')),
-        actor: cliActor(a.yes ? 'cli --yes' : 'cli confirmation'),
-        target: {
-          flow: flow.name,
-          cluster: failback ? flow.source : flow.target,
-          direction: failback ? 'failback' : 'failover',
-        },
-        translate: () => translate([group]),
-        ...(ctx.confirm ? { confirm: ctx.confirm } : {}),
-        yes: Boolean(a.yes),
-        render: planText,
-      },
-      group,
-      { allowRewind: Boolean(a['allow-rewind']), acceptStale: Boolean(a['accept-stale']) },
-    );
-    return { kind: 'commit', ...result };
-  } finally {
-    redis?.disconnect();
-  }
+  if (a.commit) return commit(ctx, flow, a);
+  // A dry run works without Redis (it scans the checkpoints topic); with it, it reads the worker's index.
+  const ports = await ctx.ports?.().catch(() => undefined);
+  const report = await gatherTranslation(ctx.config, ctx.log, {
+    flow,
+    groups: a.positionals,
+    all: Boolean(a.all),
+    from: a.from ?? 'auto',
+    failback,
+    ...(ports?.checkpointIndex ? { index: ports.checkpointIndex } : {}),
+  });
+  return { kind: 'translation', ...report };
 }
 
-/** From Slack: the plan goes to the channel with Approve/Reject buttons; the worker executes it once approved. */
-async function requestApproval(
-  ctx: CommandContext,
-  flow: string,
-  failback: boolean,
-  group: string,
-  options: { allowRewind: boolean; acceptStale: boolean },
-  report: TranslationReport,
-): Promise<TranslateResult> {
-  const { plan, refusals } = planCommit(report, report.groups[0]!, options);
-  if (refusals.length)
-    throw new KdrError(refusals[0]!.code, refusals.map((r) => r.message).join('; '), {
-      hint: refusals.map((r) => r.hint).join('; '),
-    });
-  if (plan.changes.length === 0)
-    return {
-      kind: 'commit',
-      plan,
-      translation: report,
-      outcome: 'unchanged',
-      verified: true,
-      durationMs: 0,
-      authorisedBy: 'nothing to change',
-    };
-  const stored = await ctx.requestApproval!({
-    id: plan.id,
-    kind: 'translate.commit',
-    resource: `translate:${flow}:${plan.cluster}:${group}`,
-    subject: { flow, cluster: plan.cluster, group, direction: plan.direction },
-    args: { flow, group, failback, ...options },
-    hash: plan.hash,
-    text: planText(plan),
+/** `--commit`: one plan for every named group (or `--all`), through the pipeline (approval or confirmation). */
+async function commit(ctx: CommandContext, flow: FlowConfig, a: Args): Promise<TranslateResult> {
+  const change = offsetsArgs.parse({
+    flow: flow.name,
+    groups: a.positionals,
+    all: Boolean(a.all),
+    failback: Boolean(a.failback),
+    allowRewind: Boolean(a['allow-rewind']),
+    acceptStale: Boolean(a['accept-stale']),
+    from: a.from ?? 'auto',
   });
-  return { kind: 'approval', plan: stored };
+  const r = await dispatchChange(ctx, offsetsChange, change, { yes: Boolean(a.yes) });
+  if (r.kind === 'approval') return { kind: 'approval', plan: r.stored };
+  const out: CommitOutcome = {
+    plan: r.plan.body as CommitOutcome['plan'],
+    hash: r.plan.hash,
+    text: r.plan.text,
+    translation: r.plan.view as TranslationReport,
+    outcome: r.kind === 'unchanged' ? 'unchanged' : (r.applied.outcome as CommitOutcome['outcome']),
+    applied: r.kind === 'applied' && r.applied.ok,
+    verified: r.kind === 'unchanged' || r.applied.verified,
+    durationMs: r.kind === 'applied' ? r.durationMs : 0,
+    authorisedBy: r.kind === 'applied' ? r.authorisedBy : 'nothing to change',
+    ...(r.kind === 'applied' ? { result: r.applied.text } : {}),
+  };
+  if (r.kind === 'applied' && !r.applied.ok)
+    throw new KdrError('KDR_VERIFY_FAILED', r.applied.text, {
+      hint: 'run `kdr translate` again to see the state now; groups already written are not written again',
+    });
+  return { kind: 'commit', ...out };
 }
 
 /** Each result kind has its view; `--json` prints the result itself. */
@@ -219,11 +166,12 @@ export const translate: CommandSpec<Args, TranslateResult> = {
   summary:
     "consumer offsets on the other cluster, exactly as MM2's checkpoints define them; --commit writes them",
   usage:
-    'translate <group…|--all> [--flow F] [--from auto|index|scan] [--failback] [--json] | translate <group> --commit [--yes] [--allow-rewind] [--accept-stale] | translate <group> --verify [--window 10s] [--samples 5]',
+    'translate <group…|--all> [--flow F] [--from auto|index|scan] [--failback] [--json] | translate <group…|--all> --commit [--yes] [--allow-rewind] [--accept-stale] | translate <group> --verify [--window 10s] [--samples 5]',
   examples: [
     'translate orders-app',
     'translate --all --flow primary-to-dr',
     'translate orders-app --commit',
+    'translate --all --commit --flow primary-to-dr',
     'translate orders-app --verify --window 30s',
     'translate orders-app --failback',
   ],
@@ -242,6 +190,7 @@ export const translate: CommandSpec<Args, TranslateResult> = {
   },
   args,
   mutates: true,
+  changes: [offsetsChange],
   run,
   view,
 };

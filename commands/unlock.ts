@@ -1,16 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { z } from 'zod';
+import { approvalView } from '../src/approval/approval-view.js';
 import type { StoredPlan } from '../src/approval/plan-store.js';
-import { AuditLog } from '../src/audit/audit-log.js';
 import type { Block, CommandSpec } from '../src/core/command.js';
 import { formatDuration } from '../src/core/duration.js';
 import { KdrError } from '../src/core/errors.js';
-import { type LockHolder, ResourceLocks } from '../src/locks/resource-lock.js';
-import { connectRedis, redisPrefix } from '../src/queue/redis-ready.js';
+import type { LockHolder } from '../src/locks/lock-port.js';
+import { unlockChange } from '../src/locks/unlock-change.js';
+import { dispatchChange } from '../src/pipeline/dispatch-change.js';
 import { table } from '../src/render/table.js';
-import { approvalView } from '../src/render/translate-view.js';
-import { cliActor } from '../src/translate/commit.js';
 
 const args = z.object({
   positionals: z.array(z.string().min(1)).max(1, 'expected at most one lock (as listed by `unlock`)'),
@@ -58,61 +55,32 @@ export const unlock: CommandSpec<z.infer<typeof args>, UnlockResult> = {
   options: { yes: { type: 'boolean' } },
   args,
   mutates: true,
+  changes: [unlockChange],
   run: async (ctx, a) => {
-    const redis = await connectRedis(ctx.config.redis.url);
-    try {
-      const prefix = redisPrefix(ctx.prefix);
-      const locks = new ResourceLocks(redis, prefix);
-      const all = await locks.list();
-      const wanted = a.positionals[0];
-      if (!wanted) return { kind: 'list', locks: all };
-      const lock = all.find((l) => l.resource === wanted);
-      if (!lock)
-        throw new KdrError('KDR_NO_SUCH_LOCK', `no lock ${wanted} is held`, {
-          hint: `held now: ${all.map((l) => l.resource).join(', ') || 'none'}`,
-        });
-      const subject = { lock: lock.resource, holder: lock.holder.who };
-      const hash = createHash('sha256')
-        .update(JSON.stringify({ resource: lock.resource, at: lock.holder.at }))
-        .digest('hex');
-      if (ctx.caller.transport !== 'cli') {
-        if (!ctx.requestApproval)
-          throw new KdrError('KDR_NEEDS_APPROVAL', 'breaking a lock needs an approval', {
-            hint: 'use /kdr unlock in Slack',
-          });
-        const plan = await ctx.requestApproval({
-          id: randomUUID(),
-          kind: 'lock.break',
-          resource: `unlock:${lock.resource}`,
-          subject,
-          args: { resource: lock.resource, at: lock.holder.at },
-          hash,
-          text: `break the lock ${describe(lock)}`,
-        });
-        return { kind: 'approval', plan };
-      }
-      const audit = new AuditLog(redis, prefix, join(ctx.config.dataDir, 'audit.jsonl'));
-      const actor = cliActor(a.yes ? 'cli --yes' : 'cli confirmation');
-      if (!a.yes && !(await ctx.confirm?.(`break the lock ${describe(lock)}`)))
-        throw new KdrError('KDR_ABORTED', 'not confirmed: the lock was left alone', {
-          hint: 'answer y to break it',
-        });
-      const broken = await locks.breakIf(lock.resource, lock.holder.at);
-      await audit.append({
-        action: 'lock.break',
-        actor,
-        subject,
-        outcome: broken ? 'broken' : 'refused: lock changed',
-        planHash: hash,
+    if (!ctx.ports)
+      throw new KdrError('KDR_INTERNAL', 'this process has no access to the locks', {
+        hint: 'run `kdr unlock`',
       });
-      if (!broken)
-        throw new KdrError('KDR_LOCK_CHANGED', `the lock ${wanted} was released or taken again meanwhile`, {
-          hint: 'run `kdr unlock` to see the locks now',
-        });
-      return { kind: 'broken', lock };
-    } finally {
-      redis.disconnect();
-    }
+    const all = await (await ctx.ports()).locks.list();
+    const wanted = a.positionals[0];
+    if (!wanted) return { kind: 'list', locks: all };
+    const lock = all.find((l) => l.resource === wanted);
+    if (!lock)
+      throw new KdrError('KDR_NO_SUCH_LOCK', `no lock ${wanted} is held`, {
+        hint: `held now: ${all.map((l) => l.resource).join(', ') || 'none'}`,
+      });
+    const out = await dispatchChange(
+      ctx,
+      unlockChange,
+      { resource: lock.resource, at: lock.holder.at },
+      { yes: Boolean(a.yes) },
+    );
+    if (out.kind === 'approval') return { kind: 'approval', plan: out.stored };
+    if (out.kind !== 'applied' || !out.applied.ok)
+      throw new KdrError('KDR_LOCK_CHANGED', `the lock ${wanted} was released or taken again meanwhile`, {
+        hint: 'run `kdr unlock` to see the locks now',
+      });
+    return { kind: 'broken', lock };
   },
   view: {
     text,

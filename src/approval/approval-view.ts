@@ -1,5 +1,5 @@
-import type { Block } from '../core/command.js';
-import type { Message } from '../slack/poster.js';
+import type { Message } from '../core/chat.js';
+import type { Block, View } from '../core/command.js';
 import type { StoredPlan } from './plan-store.js';
 
 export const APPROVE_ACTION = 'kdr_approve';
@@ -21,7 +21,9 @@ function statusLine(p: StoredPlan, note?: string): string {
     case 'executed':
       return `:white_check_mark: Approved by ${approvals}. Done: ${p.result ?? ''}`;
     case 'failed':
-      return `:x: Approved by ${approvals}. Not done: ${p.result ?? ''}`;
+      return `:x: Approved by ${approvals}. Failed: ${p.result ?? ''}`;
+    case 'refused':
+      return `:no_entry: Approved by ${approvals}. Refused at execution, nothing was changed: ${p.result ?? ''}`;
     case 'rejected':
       return `:no_entry: Rejected by <@${p.rejectedBy?.user}> ${p.rejectedBy ? when(p.rejectedBy.at) : ''}. Nothing was changed.`;
     case 'expired':
@@ -82,3 +84,15 @@ export function approvalMessage(p: StoredPlan, note?: string): Message {
     });
   return { text: `kdr approval ${p.id.slice(0, 8)} (${p.kind}): ${p.state}`, blocks };
 }
+
+/** A plan waiting in Slack, as a command's result: the approval message; a long plan also goes in its thread. */
+export const approvalView: View<StoredPlan> = {
+  text: (p) => `${p.text}\nwaiting for approval in Slack (plan ${p.id})`,
+  blocks: (p) => approvalMessage(p).blocks,
+  summary: (p) =>
+    `approval needed: ${p.kind} ${p.subject.group ?? p.subject.lock ?? ''} on ${p.subject.cluster ?? ''} (plan ${p.id.slice(0, 8)})`,
+  attachment: (p) =>
+    p.text.length > PLAN_CHARS
+      ? { filename: `kdr-plan-${p.id.slice(0, 8)}.txt`, title: `plan ${p.id}`, content: p.text }
+      : undefined,
+};

@@ -1,5 +1,5 @@
 import type { SlackConfig } from '../config/load.js';
-import type { Directory } from '../slack/poster.js';
+import type { Directory } from '../core/chat.js';
 
 const TTL_MS = 5 * 60_000;
 

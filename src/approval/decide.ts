@@ -1,9 +1,10 @@
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
+import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
-import type { Poster } from '../slack/poster.js';
 import { approvalMessage } from './approval-view.js';
 import type { Approvers } from './approvers.js';
-import type { PlanStore, StoredPlan } from './plan-store.js';
+import type { StoredPlan } from './plan-store.js';
+import type { PlanStorePort } from './plan-store-port.js';
 
 export interface Click {
   action: 'approve' | 'reject';
@@ -15,7 +16,7 @@ export interface Click {
 }
 
 export interface DecisionDeps {
-  plans: PlanStore;
+  plans: PlanStorePort;
   approvers: Approvers;
   audit: AuditLog;
   poster: Poster;
@@ -110,7 +111,20 @@ export async function handleClick(d: DecisionDeps, c: Click): Promise<string> {
     case 'approved':
       await audit('approved');
       await updateMessage(d, now!);
-      await d.enqueueExecution(plan.id);
+      try {
+        await d.enqueueExecution(plan.id);
+      } catch (err) {
+        // the plan is approved and indexed as such: the worker's sweeper queues it within seconds
+        d.log.error({ err: (err as Error).message, plan: plan.id }, 'queueing an approved plan failed');
+        await audit(
+          `approved; queueing failed (${(err as Error).message}): the worker's sweeper will queue it`,
+        );
+        await d.poster.postEphemeral(c.channel, c.userId, {
+          text: `:warning: Your approval is recorded, but queueing the execution failed (${(err as Error).message}). kdr's worker queues approved plans it finds without a job within a few seconds; if the message does not show "executing" within a minute, check that \`kdr worker\` runs and reaches Redis.`,
+          blocks: [],
+        });
+        return 'approved, queueing failed';
+      }
       return 'approved';
     case 'rejected':
       await audit('rejected');

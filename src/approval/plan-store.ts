@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { PlanStorePort } from './plan-store-port.js';
 
 export type PlanState =
   | 'pending'
@@ -8,7 +9,9 @@ export type PlanState =
   | 'superseded'
   | 'executing'
   | 'executed'
-  | 'failed';
+  | 'failed'
+  /** Executed, and the executor refused to act on the live state (it changed): nothing was done. */
+  | 'refused';
 
 export interface Decision {
   user: string;
@@ -26,6 +29,11 @@ export interface StoredPlan {
   /** Arguments the executor needs to re-plan from the live state (no secrets). */
   args: Record<string, unknown>;
   hash: string;
+  /**
+   * What the approved plan does, as JSON text (offsets, actions; no secrets): the executor checks the live state
+   * against it. Text, because the Lua scripts re-encode the plan and cjson turns an empty list into an object.
+   */
+  body?: string;
   /** The plan in words, as shown in the approval message. */
   text: string;
   requester: string;
@@ -38,6 +46,9 @@ export interface StoredPlan {
   rejectedBy?: Decision;
   state: PlanState;
   result?: string;
+  /** Times execution started (more than 1: resumed after a worker died). */
+  attempts?: number;
+  approvedAt?: number;
 }
 
 export type DecideResult =
@@ -76,19 +87,26 @@ table.insert(p.approvals, d)
 local result = 'recorded'
 if #p.approvals >= p.needed then
   p.state = 'approved'
+  p.approvedAt = now
   result = 'approved'
+  redis.call('zadd', KEYS[2], now, p.id)
 end
 raw = cjson.encode(p)
 redis.call('set', KEYS[1], raw, 'KEEPTTL')
 return {result, raw}`;
 
+// KEYS: plan, result text (a key slot only to pass it), the index of approved plans not yet finished.
 const TRANSITION = `local raw = redis.call('get', KEYS[1])
 if not raw then return {'missing', ''} end
 local p = cjson.decode(raw)
 for i = 2, #ARGV do
   if p.state == ARGV[i] then
     p.state = ARGV[1]
-    if ARGV[1] == 'executed' or ARGV[1] == 'failed' or ARGV[1] == 'superseded' then p.result = KEYS[2] end
+    if ARGV[1] == 'executing' then p.attempts = (p.attempts or 0) + 1 end
+    if ARGV[1] == 'executed' or ARGV[1] == 'failed' or ARGV[1] == 'superseded' or ARGV[1] == 'refused' then
+      p.result = KEYS[2]
+      redis.call('zrem', KEYS[3], p.id)
+    end
     raw = cjson.encode(p)
     redis.call('set', KEYS[1], raw, 'KEEPTTL')
     return {'ok', raw}
@@ -102,9 +120,10 @@ const KEEP_AFTER_EXPIRY_MS = 24 * 3600_000;
 /**
  * Plans in Redis, each a JSON document changed only by Lua scripts, so that concurrent clicks (20 approvers at
  * once, a double click, a retry) see one consistent state machine:
- * pending → approved | rejected | expired | superseded; approved → executing → executed | failed.
+ * pending → approved | rejected | expired | superseded; approved → executing → executed | failed | refused.
+ * Approved plans stay in an index until they finish, so that a sweeper can queue any whose job was lost.
  */
-export class PlanStore {
+export class PlanStore implements PlanStorePort {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -112,6 +131,10 @@ export class PlanStore {
 
   private key(id: string) {
     return `${this.prefix}:plan:${id}`;
+  }
+
+  private get approvedKey() {
+    return `${this.prefix}:plans:approved`;
   }
 
   private resourceKey(resource: string) {
@@ -153,8 +176,9 @@ export class PlanStore {
   ): Promise<{ result: DecideResult; plan?: StoredPlan }> {
     const [result, raw] = (await this.redis.eval(
       DECIDE,
-      1,
+      2,
       this.key(id),
+      this.approvedKey,
       user,
       String(now),
       new Date(now).toISOString(),
@@ -170,11 +194,26 @@ export class PlanStore {
     from: PlanState[],
     result = '',
   ): Promise<{ result: string; plan?: StoredPlan }> {
-    const [r, raw] = (await this.redis.eval(TRANSITION, 2, this.key(id), result, to, ...from)) as [
-      string,
-      string,
-    ];
+    const [r, raw] = (await this.redis.eval(
+      TRANSITION,
+      3,
+      this.key(id),
+      result,
+      this.approvedKey,
+      to,
+      ...from,
+    )) as [string, string];
     return { result: r, ...(raw ? { plan: normalise(JSON.parse(raw)) } : {}) };
+  }
+
+  /** Ids of approved plans that have not finished, approved before `beforeMs`. */
+  async approvedBefore(beforeMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.approvedKey, '-inf', beforeMs);
+  }
+
+  /** Drops a finished or vanished plan from the approved index. */
+  async forgetApproved(id: string): Promise<void> {
+    await this.redis.zrem(this.approvedKey, id);
   }
 }
 

@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { AuditLog, auditLine } from '../audit/audit-log.js';
 import type { Config } from '../config/load.js';
+import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
-import type { Poster } from '../slack/poster.js';
+import type { PlanRequest } from '../pipeline/run-change.js';
 import { updateMessage } from './decide.js';
-import type { PlanStore, StoredPlan } from './plan-store.js';
+import type { StoredPlan } from './plan-store.js';
+import type { PlanStorePort } from './plan-store-port.js';
 
 /** The audit trail of a process that talks to Slack: each entry about a message also goes into its thread. */
 export function threadedAuditLog(redis: Redis, prefix: string, config: Config, poster: Poster): AuditLog {
@@ -15,12 +17,10 @@ export function threadedAuditLog(redis: Redis, prefix: string, config: Config, p
   });
 }
 
-export type PlanRequest = Pick<StoredPlan, 'id' | 'kind' | 'resource' | 'subject' | 'args' | 'hash' | 'text'>;
-
 /** Stores a plan asked for in Slack, with the configured TTL and number of approvals, and audits it. */
 export function planRequester(
   config: Config,
-  plans: PlanStore,
+  plans: PlanStorePort,
   audit: AuditLog,
   poster: Poster,
   log: Logger,

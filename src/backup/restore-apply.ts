@@ -15,9 +15,6 @@ import {
 import { BackupStore } from './store.js';
 import { readTargetState } from './target-state.js';
 
-/** How long a restore may hold its target's lock (it expires if the holder dies). */
-export const RESTORE_LOCK_TTL_MS = 30 * 60_000;
-
 /** The restore's inputs as given on the command line (also what an approved plan stores to re-plan from). */
 export interface RestoreRequest {
   backupId: string;
@@ -146,32 +143,27 @@ export interface RestoreOutcome {
 }
 
 /**
- * Re-plans from the live state; refuses unless it is the plan that was shown (same hash); applies its actions in
- * order (topics, configs, ACLs, offsets, schemas), stopping at the first failure, and plans again to verify.
+ * Applies a plan's actions in order (topic creations in one request, then configs, ACLs, offsets, schemas),
+ * stopping at the first failure; `beforeEach` runs before every write (the pipeline's lock check). Then plans
+ * again to verify. The caller made `plan` from the live state under the lock.
  */
-export async function applyRestore(
+export async function applyRestorePlan(
   config: Config,
   log: Logger,
   r: RestoreRequest,
-  approvedHash: string,
+  plan: RestorePlan,
+  beforeEach: () => Promise<void>,
 ): Promise<RestoreOutcome> {
-  const { plan } = await planFromRequest(config, log, r);
-  if (plan.hash !== approvedHash)
-    throw new KdrError(
-      'KDR_PLAN_CHANGED',
-      `the live state of ${r.to} no longer matches the approved plan (sha256 now ${plan.hash.slice(0, 12)}); nothing was applied`,
-      { hint: 'run the restore again to see the new plan' },
-    );
   const cfg = config.clusters[r.to]!;
   const admin = new ClusterAdmin(r.to, cfg, log);
   const writer = new GroupOffsetWriter(r.to, cfg, log);
   const steps: StepResult[] = [];
   try {
-    // topic creations go in one request (CreateTopics takes many); every other action is applied one by one
     const creates = plan.actions.filter((a) => a.kind === 'create-topic');
     let failed = false;
     if (creates.length) {
       try {
+        await beforeEach();
         await admin.createTopics(
           creates.map((a) => ({
             name: a.topic,
@@ -195,6 +187,7 @@ export async function applyRestore(
       if (a.kind === 'create-topic') continue;
       const action = describeAction(a);
       try {
+        await beforeEach();
         await applyAction(admin, writer, a);
         steps.push({ action, ok: true });
       } catch (err) {

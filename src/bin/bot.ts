@@ -26,8 +26,6 @@ export async function runService(
     slackApiUrl: s.slack.SLACK_API_URL,
     withBot,
     withWorker,
-    // Redis key prefix of the queues and health state: several kdr installations can share one Redis
-    prefix: process.env.KDR_QUEUE_PREFIX ?? 'kdr',
   });
   const mode = withBot ? { mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http', port: s.slack.PORT } : {};
   log.info({ ...mode, worker: withWorker }, `kdr ${role} started`);

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { REGISTRY } from '../../commands/index.js';
 import { type Config, loadConfig, NO_CONFIG, resolveConfigPath } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError, USAGE_CODES } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { lazyPorts } from './ports.js';
 
 /** Project root: two levels above dist/src/bin or src/bin. */
 export const PROJECT_ROOT = resolve(
@@ -29,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   if (processCommand) return processCommand(rest.slice(1), configFlag);
   const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'error');
   const line = rest.join(' ');
-  const parsed = parseCommandLine(line);
+  const parsed = parseCommandLine(REGISTRY, line);
   let config: Config;
   try {
     // Usage and help answer without a config file: they must work on a machine that has none yet.
@@ -44,15 +46,23 @@ export async function main(argv: string[]): Promise<number> {
   }
   const statuses =
     parsed.ok && parsed.command.name === 'lag'
-      ? (await import('../health/group-status-reader.js')).openGroupStatusReader(config.redis.url)
+      ? (await import('../health/group-status-reader.js')).openGroupStatusReader(
+          config.redis.url,
+          config.redis.prefix,
+        )
       : undefined;
-  const outcome = await dispatch(line, {
+  const ports = lazyPorts(config, log);
+  const outcome = await dispatch(REGISTRY, line, {
     config,
     log,
     caller: { transport: 'cli', userId: process.env.USER },
     confirm: confirmOnTerminal,
+    ports: ports.get,
     ...(statuses ? { groupStatus: statuses.groupStatus } : {}),
-  }).finally(() => statuses?.close());
+  }).finally(async () => {
+    statuses?.close();
+    await ports.close();
+  });
   const json = rest.includes('--json');
   switch (outcome.kind) {
     case 'ok':
@@ -72,13 +82,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Shows a plan on stderr and reads y/N from stdin (EOF or anything else: no). */
-async function confirmOnTerminal(planText: string): Promise<boolean> {
+async function confirmOnTerminal(planText: string, prompt: string): Promise<boolean> {
   process.stderr.write(`${planText}\n`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await new Promise<string>((resolve) => {
       rl.once('close', () => resolve(''));
-      rl.question('Commit these offsets? [y/N] ', resolve);
+      rl.question(`${prompt} [y/N] `, resolve);
     });
     return /^y(es)?$/i.test(answer.trim());
   } finally {

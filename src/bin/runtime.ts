@@ -1,15 +1,18 @@
 import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
+import { REGISTRY } from '../../commands/index.js';
 import { Approvers } from '../approval/approvers.js';
-import { type DecisionDeps, handleClick } from '../approval/decide.js';
-import { executePlan } from '../approval/execute.js';
+import { type DecisionDeps, handleClick, updateMessage } from '../approval/decide.js';
+import type { StoredPlan } from '../approval/plan-store.js';
 import { PlanStore } from '../approval/plan-store.js';
 import { threadedAuditLog } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { HealthMetrics } from '../health/metrics.js';
 import { startMetricsServer } from '../health/metrics-server.js';
+import { executeApproved } from '../pipeline/execute-approved.js';
+import { startSweeper } from '../pipeline/sweeper.js';
 import { CommandQueue } from '../queue/command-queue.js';
 import { startCommandWorker } from '../queue/command-worker.js';
 import { ExecQueue, startExecWorker } from '../queue/exec-queue.js';
@@ -20,6 +23,7 @@ import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
 import { type CheckpointIndexer, startCheckpointIndexer } from '../translate/checkpoint-indexer.js';
+import { realPorts } from './ports.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -31,12 +35,14 @@ export interface RuntimeOptions {
   slackApiUrl?: string;
   withBot?: boolean;
   withWorker?: boolean;
-  /** BullMQ key prefix; tests use a unique one so they never share queues. */
+  /** Overrides redis.prefix; tests use a unique one so they never share queues. */
   prefix?: string;
   /** Scheduled lag checks and alerts (default: on wherever the worker runs). */
   withHealth?: boolean;
-  /** Port of the worker's /metrics and /healthz (0: any free port; default $KDR_METRICS_PORT or 9464). */
+  /** Overrides worker.metrics.port (0: any free port). */
   metricsPort?: number;
+  /** Replaces the bot's queueing of approved plans (tests inject a failure; the sweeper must cover it). */
+  enqueueExecution?: (planId: string) => Promise<void>;
 }
 
 export interface Runtime {
@@ -53,10 +59,13 @@ export interface Runtime {
 }
 
 /** Wires the real adapters together: the Bolt app and/or the BullMQ worker. Entry points only. */
-export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const o = { ...opts, config: withOverrides(opts) };
   const rt: Runtime = { stop: async () => undefined };
   let metricsServer: Server | undefined;
   let closeBot: () => Promise<void> = async () => undefined;
+  let closeWorker: () => Promise<void> = async () => undefined;
+  const prefix = o.config.redis.prefix;
   if (o.withWorker) {
     const poster = new SlackPoster(o.botToken, o.slackApiUrl);
     if (o.withHealth !== false) {
@@ -66,26 +75,24 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         log: o.log,
         poster,
         metrics: rt.metrics,
-        prefix: o.prefix,
       });
-      rt.maintenance = await startMaintenanceWorker({
-        config: o.config,
-        log: o.log,
-        poster,
-        prefix: o.prefix,
-      });
+      rt.maintenance = await startMaintenanceWorker({ config: o.config, log: o.log, poster });
       const health = rt.health;
-      const port = o.metricsPort ?? Number(process.env.KDR_METRICS_PORT ?? 9464);
-      const started = await startMetricsServer(rt.metrics, port, async () => health.worker.isRunning());
+      const started = await startMetricsServer(
+        rt.metrics,
+        o.config.worker.metrics.port,
+        o.config.worker.metrics.host,
+        async () => health.worker.isRunning(),
+      );
       metricsServer = started.server;
       rt.metricsUrl = started.url;
       // The checkpoint index: translation at failover time reads it instead of scanning the checkpoints topic.
       const redis = redisForWorker(o.config.redis.url);
       const indexer = startCheckpointIndexer(
         o.config,
-        new CheckpointIndex(redis, o.prefix ?? 'kdr'),
+        new CheckpointIndex(redis, prefix),
         o.log.child({ component: 'checkpoint-index' }),
-        Number(process.env.KDR_INDEX_INTERVAL_MS ?? 1000),
+        o.config.checkpointIndex.interval,
       );
       rt.indexer = {
         close: async () => {
@@ -94,14 +101,18 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         },
       };
     }
+    // one set of ports for the worker's commands and executions; audit entries about a message go to its thread
+    const stateRedis = redisForWorker(o.config.redis.url);
+    const audit = threadedAuditLog(stateRedis, prefix, o.config, poster);
+    const ports = realPorts(o.config, o.log, stateRedis, audit);
     const store = rt.health?.store;
     rt.worker = startCommandWorker({
-      // jobs at once; fewer leaves more CPU to the bot's acknowledgements when both share a host
-      concurrency: Number(process.env.KDR_WORKER_CONCURRENCY ?? 4),
       config: o.config,
       log: o.log.child({ component: 'worker' }),
       poster,
-      prefix: o.prefix,
+      ports,
+      audit,
+      registry: REGISTRY,
       ...(store
         ? {
             groupStatus: async (flow: string, group: string) =>
@@ -110,26 +121,39 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
         : {}),
     });
     await rt.worker.waitUntilReady();
-    // Approved plans: executed once each (the job id is the plan id).
-    const execRedis = redisForWorker(o.config.redis.url);
-    const prefix = o.prefix ?? 'kdr';
-    const execDeps = {
+    // Approved plans: executed once each (the job id is the plan id), by the change their kind names.
+    const execLog = o.log.child({ component: 'exec' });
+    const execEnv = {
       config: o.config,
-      log: o.log.child({ component: 'exec' }),
-      redis: execRedis,
-      prefix,
-      plans: new PlanStore(execRedis, prefix),
-      audit: threadedAuditLog(execRedis, prefix, o.config, poster),
-      poster,
+      log: execLog,
+      ports,
+      changes: REGISTRY.changes(),
+      notify: (plan: StoredPlan) => updateMessage({ poster, log: execLog }, plan),
     };
-    rt.execWorker = startExecWorker(o.config.redis.url, prefix, (planId) => executePlan(execDeps, planId));
-    rt.execWorker.on('closed', () => execRedis.disconnect());
+    rt.execWorker = startExecWorker(o.config.redis.url, prefix, (planId, finalAttempt) =>
+      executeApproved(execEnv, planId, { finalAttempt }),
+    );
     await rt.execWorker.waitUntilReady();
+    const sweepQueue = new ExecQueue(o.config.redis.url, prefix);
+    const sweeper = startSweeper(
+      {
+        plans: ports.plans,
+        hasLiveJob: (id) => sweepQueue.hasLiveJob(id),
+        requeue: (id) => sweepQueue.requeue(id),
+        log: execLog,
+      },
+      o.config.changes.sweep,
+    );
+    closeWorker = async () => {
+      sweeper.stop();
+      await sweepQueue.close();
+      await ports.offsets.close();
+      stateRedis.disconnect();
+    };
   }
   if (o.withBot) {
-    rt.queue = new CommandQueue(o.config.redis.url, o.prefix);
+    rt.queue = new CommandQueue(o.config.redis.url, prefix);
     const queue = rt.queue;
-    const prefix = o.prefix ?? 'kdr';
     const clickRedis = redisForWorker(o.config.redis.url);
     clickRedis.on('error', () => undefined); // reported by the click that needed it
     const execQueue = new ExecQueue(o.config.redis.url, prefix);
@@ -141,7 +165,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       poster: slack,
       log: o.log.child({ component: 'approvals' }),
       twoPersonRule: o.config.slack?.twoPersonRule ?? true,
-      enqueueExecution: (id) => execQueue.enqueue(id),
+      enqueueExecution: o.enqueueExecution ?? ((id) => execQueue.enqueue(id)),
     };
     closeBot = async () => {
       await execQueue.close();
@@ -155,6 +179,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
       appToken: o.appToken,
       port: o.port,
       slackApiUrl: o.slackApiUrl,
+      registry: REGISTRY,
       enqueue: (job) => queue.enqueue(job),
       onClick: (click) => handleClick(decisions, click),
     });
@@ -167,12 +192,26 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     await closeBot().catch(() => undefined);
     await rt.worker?.close().catch(() => undefined);
     await rt.execWorker?.close().catch(() => undefined);
+    await closeWorker().catch(() => undefined);
     await rt.health?.close().catch(() => undefined);
     await rt.maintenance?.close().catch(() => undefined);
     await rt.indexer?.close().catch(() => undefined);
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
   };
   return rt;
+}
+
+/** The runtime's explicit options win over the config's (tests: a unique prefix, any free metrics port). */
+function withOverrides(o: RuntimeOptions): Config {
+  const c = o.config;
+  return {
+    ...c,
+    redis: { ...c.redis, ...(o.prefix ? { prefix: o.prefix } : {}) },
+    worker: {
+      ...c.worker,
+      metrics: { ...c.worker.metrics, ...(o.metricsPort !== undefined ? { port: o.metricsPort } : {}) },
+    },
+  };
 }
 
 /** SIGTERM/SIGINT: graceful shutdown, once. */

@@ -127,15 +127,63 @@ export const slackSchema = z.strictObject({
   approvalsRequired: z.number().int().min(1).max(10).default(1),
 });
 
+const count = (min: number, max: number) =>
+  z.coerce
+    .number({ message: `expected a whole number from ${min} to ${max}` })
+    .int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected a whole number from ${min} to ${max}`)
+    .max(max, `expected a whole number from ${min} to ${max}`);
+
+const WORKER_DEFAULTS = { concurrency: 4, coalesce: 2000, metrics: { host: '0.0.0.0', port: 9464 } };
+
+/** The worker process's tunables (were KDR_* variables read deep in the code). */
+const workerSchema = z.strictObject({
+  /** Slack commands run at once. */
+  concurrency: count(1, 64).default(4),
+  /** Identical read-only commands within this window share one answer ("0ms" disables). */
+  coalesce: duration.default(2000),
+  metrics: z
+    .strictObject({ host: z.string().min(1).default('0.0.0.0'), port: count(0, 65535).default(9464) })
+    .default({ host: '0.0.0.0', port: 9464 }),
+});
+
+/** The checkpoint index the worker keeps for translation at failover time. */
+const indexSchema = z.strictObject({
+  /** How often the worker reads new checkpoints into it. */
+  interval: duration.default(1000),
+  /** Older than this, translation scans the checkpoints topic instead of trusting the index. */
+  maxAge: duration.default(15_000),
+});
+
+/** How approved changes execute (src/pipeline). */
+const changesSchema = z.strictObject({
+  /** A change's lock expires this long after its holder stops renewing it (it renews at a third of it). */
+  lockTtl: duration.default(30_000),
+  /** Pause between the parts of a change (e.g. groups of one offsets plan), to spare a busy coordinator. */
+  pace: duration.default(0),
+  /** How often the worker looks for approved plans that have no job (queueing failed) and queues them. */
+  sweep: duration.default(2000),
+});
+
 export const configSchema = z.strictObject({
   clusters: z
     .record(name, clusterSchema)
     .refine((c) => Object.keys(c).length > 0, 'expected at least one cluster'),
   flows: z.array(flowSchema).default([]),
   slack: slackSchema.optional(),
-  redis: z.strictObject({ url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL') }).default({
-    url: 'redis://127.0.0.1:6379',
-  }),
+  redis: z
+    .strictObject({
+      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
+      /** Key prefix of this installation: queues, plans, locks, runs, health state, index and audit trail. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "." or "-"')
+        .default('kdr'),
+    })
+    .default({ url: 'redis://127.0.0.1:6379', prefix: 'kdr' }),
+  worker: workerSchema.default(WORKER_DEFAULTS),
+  checkpointIndex: indexSchema.default({ interval: 1000, maxAge: 15_000 }),
+  changes: changesSchema.default({ lockTtl: 30_000, pace: 0, sweep: 2000 }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
   backup: backupSchema.default({ retain: 30, schemasTopic: '_schemas', schedule: [] }),

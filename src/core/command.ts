@@ -1,8 +1,11 @@
 import type { z } from 'zod';
 import type { StoredPlan } from '../approval/plan-store.js';
-import type { PlanRequest } from '../approval/wiring.js';
 import type { Config } from '../config/load.js';
+import type { AnyChange } from '../pipeline/change.js';
+import type { Ports } from '../pipeline/ports.js';
+import type { PlanRequest } from '../pipeline/run-change.js';
 import type { Logger } from './logger.js';
+import type { CommandRegistry } from './registry.js';
 
 /** Block Kit as plain JSON; kdr's own minimal type so that no Bolt/Slack type leaves src/slack/. */
 export type Block = Record<string, unknown> & { type: string };
@@ -19,12 +22,16 @@ export interface CommandContext {
   caller: Caller;
   /** The consumer-group verdicts kept by the scheduled lag checks, where the process can reach them. */
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
-  /** Redis key prefix of this installation (default $KDR_QUEUE_PREFIX or `kdr`). */
-  prefix?: string;
+  /** Plan store, locks, audit trail, progress, group offsets (opened on first use in a one-shot process). */
+  ports?: () => Promise<Ports>;
   /** Stores a plan for approval in Slack (the worker running a Slack command has this). */
   requestApproval?: (p: PlanRequest) => Promise<StoredPlan>;
-  /** Asks the human at the terminal to confirm a plan; only the CLI has one. */
-  confirm?: (planText: string) => Promise<boolean>;
+  /** Asks the human at the terminal to confirm a plan (`prompt`: the question); only the CLI has one. */
+  confirm?: (planText: string, prompt: string) => Promise<boolean>;
+  /** The sub-commands of this kdr (set by the dispatcher; `help` lists them). */
+  registry?: CommandRegistry;
+  /** Set by the transport that received the command (the bot's request id), so log lines carry one. */
+  requestId?: string;
 }
 
 /** How a command's result is shown: a terminal text and Block Kit (with a plain-text fallback). */
@@ -48,6 +55,8 @@ export interface CommandSpec<A, T> {
   /** Validates `{ positionals, ...flags }`; the error names the flag and what was expected. */
   args: z.ZodType<A>;
   mutates: boolean;
+  /** The changes this command makes (plan + executor each): the worker's executor registry is built from them. */
+  changes?: AnyChange[];
   /** Answerable without I/O (help): the bot replies at once instead of enqueuing a job. */
   immediate?: boolean;
   run(ctx: CommandContext, args: A): Promise<T>;
@@ -75,6 +84,8 @@ export type Outcome =
       message: string;
       hint: string;
       retriable: boolean;
+      /** A refusal (kdr decided not to act, with the reason and what to do), not a failure. */
+      refused: boolean;
       text: string;
       blocks: Block[];
       summary: string;

@@ -1,39 +1,44 @@
 import { randomUUID } from 'node:crypto';
-import { findCommand } from '../../commands/index.js';
 import { parseCommandArgs, tokenize } from './args.js';
 import type { AnyCommand, Block, CommandContext, Outcome } from './command.js';
-import { asKdrError } from './errors.js';
-import { usageText } from './usage.js';
+import { asKdrError, REFUSAL_CODES } from './errors.js';
+import type { CommandRegistry } from './registry.js';
 
 export type Parsed =
   | { ok: true; command: AnyCommand; args: unknown; json: boolean }
   | { ok: false; outcome: Outcome };
 
 /** Pure and fast (no I/O): the bot uses it to answer bad input at once, before any job is enqueued. */
-export function parseCommandLine(text: string): Parsed {
+export function parseCommandLine(registry: CommandRegistry, text: string): Parsed {
   const [name, ...rest] = tokenize(text);
-  if (!name) return { ok: false, outcome: usage(undefined, undefined, usageText()) };
-  const command = findCommand(name);
-  if (!command) return { ok: false, outcome: usage(undefined, `unknown sub-command "${name}"`, usageText()) };
+  if (!name) return { ok: false, outcome: usage(undefined, undefined, registry.usage()) };
+  const command = registry.find(name);
+  if (!command)
+    return { ok: false, outcome: usage(undefined, `unknown sub-command "${name}"`, registry.usage()) };
   const parsed = parseCommandArgs(command, rest);
-  if (!parsed.ok) return { ok: false, outcome: usage(command.name, parsed.error, usageText(command.name)) };
+  if (!parsed.ok)
+    return { ok: false, outcome: usage(command.name, parsed.error, registry.usage(command.name)) };
   return { ok: true, command, args: parsed.args, json: Boolean((parsed.args as { json?: boolean }).json) };
 }
 
 /** The one entry point shared by the CLI, the Slack bot's worker jobs and tests. Never throws. */
-export async function dispatch(text: string, ctx: CommandContext): Promise<Outcome> {
-  const parsed = parseCommandLine(text);
+export async function dispatch(
+  registry: CommandRegistry,
+  text: string,
+  ctx: CommandContext,
+): Promise<Outcome> {
+  const parsed = parseCommandLine(registry, text);
   if (!parsed.ok) return parsed.outcome;
   const { command, args } = parsed;
   const log = ctx.log.child({
     command: command.name,
-    requestId: randomUUID(),
+    requestId: ctx.requestId ?? randomUUID(),
     transport: ctx.caller.transport,
     user: ctx.caller.userId,
   });
   const started = Date.now();
   try {
-    const data = await command.run({ ...ctx, log }, args);
+    const data = await command.run({ ...ctx, log, registry }, args);
     log.info({ ms: Date.now() - started }, 'command done');
     const attachment = command.view.attachment?.(data);
     return {
@@ -49,10 +54,16 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Outco
     const e = asKdrError(err);
     log.warn({ code: e.code, err: e.message, ms: Date.now() - started }, 'command failed');
     const text = `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
+    const refused = REFUSAL_CODES.has(e.code);
     const blocks: Block[] = [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `:warning: *${command.name} failed* (${e.code})\n${text}` },
+        text: {
+          type: 'mrkdwn',
+          text: refused
+            ? `:no_entry: *${command.name} refused* (${e.code}): nothing was changed\n${e.message}${e.hint ? `\n*what to do:* ${e.hint}` : ''}`
+            : `:warning: *${command.name} failed* (${e.code})\n${text}`,
+        },
       },
     ];
     return {
@@ -64,7 +75,8 @@ export async function dispatch(text: string, ctx: CommandContext): Promise<Outco
       retriable: e.retriable,
       text,
       blocks,
-      summary: `kdr ${command.name} failed: ${e.message}`,
+      refused,
+      summary: `kdr ${command.name} ${refused ? 'refused' : 'failed'}: ${e.message}`,
     };
   }
 }

@@ -1,5 +1,5 @@
+import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
-import type { Poster } from '../slack/poster.js';
 import type { HealthStore } from './health-store.js';
 
 /** Posts every pending alert to the ops channel, once, in order. Safe to run after a crash. */

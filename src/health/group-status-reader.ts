@@ -6,7 +6,7 @@ import { HealthStore } from './health-store.js';
  * Group verdicts kept by the scheduled checks, for a one-shot process (CLI). Best effort: when Redis does not
  * answer within 500 ms, groups show NO_HISTORY and the command still answers.
  */
-export function openGroupStatusReader(redisUrl: string, prefix = 'kdr') {
+export function openGroupStatusReader(redisUrl: string, prefix: string) {
   const redis = redisForProducer(redisUrl);
   redis.on('error', () => undefined);
   const store = new HealthStore(redis, prefix);

@@ -6,6 +6,8 @@ import type { HealthMetrics } from './metrics.js';
 export async function startMetricsServer(
   metrics: HealthMetrics,
   port: number,
+  /** All interfaces by default (worker.metrics.host), so that Prometheus can scrape a container. */
+  host: string,
   healthy: () => Promise<boolean>,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -39,8 +41,7 @@ export async function startMetricsServer(
     res.writeHead(404);
     res.end();
   });
-  // all interfaces by default, so that Prometheus can scrape a container; the figures carry names, no secrets
-  const host = process.env.KDR_METRICS_HOST ?? '0.0.0.0';
+  // the figures carry names, no secrets
   await new Promise<void>((r) => server.listen(port, host, r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,31 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { HeldLock, LockHolder, LockPort, LockResult } from './lock-port.js';
 
-export interface LockHolder {
-  /** Who: a Slack user id or `cli:<user>@<host>`. */
-  who: string;
-  /** What the holder is doing, e.g. `translate --commit orders-app`. */
-  what: string;
-  pid: number;
-  host: string;
-  at: string;
-}
+export type { HeldLock, LockHolder, LockPort, LockResult } from './lock-port.js';
 
-export type LockResult =
-  | { ok: true; token: string; release(): Promise<void> }
-  | { ok: false; holder: LockHolder; ageMs: number; ttlMs: number };
+// Free, or held by the same owner (a retry of the same plan after its worker died): take it, with a new token.
+const ACQUIRE = `local raw = redis.call('get', KEYS[1])
+if raw then
+  local v = cjson.decode(raw)
+  if ARGV[3] == '' or v.owner ~= ARGV[3] then return {0, raw, redis.call('pttl', KEYS[1])} end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return {1, '', 0}`;
 
-const RELEASE = `if redis.call('get', KEYS[1]) and cjson.decode(redis.call('get', KEYS[1])).token == ARGV[1] then
-  return redis.call('del', KEYS[1]) else return 0 end`;
+// Only the holder's token extends or releases a lock.
+const RENEW = `local raw = redis.call('get', KEYS[1])
+if raw and cjson.decode(raw).token == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+const RELEASE = `local raw = redis.call('get', KEYS[1])
+if raw and cjson.decode(raw).token == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 const BREAK = `local raw = redis.call('get', KEYS[1])
 if raw and cjson.decode(raw).holder.at == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
- * A visible lock per resource (flow/group, cluster): the value says who holds it and since when, so a refused
- * operator sees whom to ask. SET NX PX: it expires if its holder dies; only the holder's token releases it.
+ * A visible lock per resource (cluster offsets, restore target): the value says who holds it and since when, so
+ * a refused operator sees whom to ask. Taken atomically (Lua); it expires `ttlMs` after its holder stops renewing
+ * it; only the holder's token renews or releases it; an `owner` (a plan id) may take over its own lock.
  */
-export class ResourceLocks {
+export class ResourceLocks implements LockPort {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -35,20 +38,35 @@ export class ResourceLocks {
     return `${this.prefix}:lock:${resource}`;
   }
 
-  async acquire(resource: string, holder: LockHolder, ttlMs: number): Promise<LockResult> {
+  async acquire(resource: string, holder: LockHolder, ttlMs: number, owner = ''): Promise<LockResult> {
     const token = randomUUID();
     const key = this.key(resource);
-    const set = await this.redis.set(key, JSON.stringify({ token, holder }), 'PX', ttlMs, 'NX');
-    if (set === 'OK')
-      return { ok: true, token, release: async () => void (await this.redis.eval(RELEASE, 1, key, token)) };
-    const [raw, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
-    if (!raw) return this.acquire(resource, holder, ttlMs); // released in between
+    const [ok, raw, ttl] = (await this.redis.eval(
+      ACQUIRE,
+      1,
+      key,
+      JSON.stringify({ token, owner, holder }),
+      String(ttlMs),
+      owner,
+    )) as [number, string, number];
+    if (ok === 1) return { ok: true, lock: this.handle(resource, token, ttlMs) };
     const current = (JSON.parse(raw) as { holder: LockHolder }).holder;
     return {
       ok: false,
       holder: current,
       ageMs: Math.max(0, Date.now() - Date.parse(current.at)),
       ttlMs: ttl,
+    };
+  }
+
+  private handle(resource: string, token: string, ttlMs: number): HeldLock {
+    const key = this.key(resource);
+    return {
+      resource,
+      token,
+      ttlMs,
+      renew: async () => (await this.redis.eval(RENEW, 1, key, token, String(ttlMs))) === 1,
+      release: async () => void (await this.redis.eval(RELEASE, 1, key, token)),
     };
   }
 
@@ -78,9 +96,7 @@ export class ResourceLocks {
 
   /** Breaks a lock only if it is still the one the plan saw (same holder and start): an audited, approved action. */
   async breakIf(resource: string, expectedAt: string): Promise<boolean> {
-    const key = this.key(resource);
-    const res = await this.redis.eval(BREAK, 1, key, expectedAt);
-    return res === 1;
+    return (await this.redis.eval(BREAK, 1, this.key(resource), expectedAt)) === 1;
   }
 
   async holder(resource: string): Promise<LockHolder | undefined> {

@@ -1,11 +1,14 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import { PlanStore, type StoredPlan } from '../approval/plan-store.js';
-import { planRequester, threadedAuditLog } from '../approval/wiring.js';
+import type { StoredPlan } from '../approval/plan-store.js';
+import { planRequester } from '../approval/wiring.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/load.js';
+import type { Poster } from '../core/chat.js';
 import type { Outcome } from '../core/command.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import type { Logger } from '../core/logger.js';
-import type { Poster } from '../slack/poster.js';
+import type { CommandRegistry } from '../core/registry.js';
+import type { Ports } from '../pipeline/ports.js';
 import { Coalescer } from './coalesce.js';
 import { COMMAND_QUEUE, type CommandJobResult, commandJobSchema } from './jobs.js';
 import { redisForWorker } from './redis.js';
@@ -14,20 +17,20 @@ export interface CommandWorkerOptions {
   config: Config;
   log: Logger;
   poster: Poster;
-  prefix?: string;
-  concurrency?: number;
+  /** The worker's ports (plan store, locks, audit trail with Slack threads, progress, group offsets). */
+  ports: Ports;
+  registry: CommandRegistry;
+  audit: AuditLog;
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
 }
 
 /** Runs queued Slack commands through the same dispatcher as the CLI and posts the answer to the channel. */
 export function startCommandWorker(opts: CommandWorkerOptions): Worker {
   const connection = redisForWorker(opts.config.redis.url);
-  const prefix = opts.prefix ?? 'kdr';
-  const stateRedis = redisForWorker(opts.config.redis.url);
-  const plans = new PlanStore(stateRedis, prefix);
-  const audit = threadedAuditLog(stateRedis, prefix, opts.config, opts.poster);
-  // identical read-only commands within this window share one answer (KDR_COALESCE_MS, 0 disables)
-  const coalescer = new Coalescer<Outcome>(Number(process.env.KDR_COALESCE_MS ?? 2000));
+  const prefix = opts.config.redis.prefix;
+  const { plans } = opts.ports;
+  // identical read-only commands within this window share one answer (worker.coalesce, 0 disables)
+  const coalescer = new Coalescer<Outcome>(opts.config.worker.coalesce);
   const worker = new Worker(
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {
@@ -35,17 +38,18 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
       if (!parsed.success)
         throw new UnrecoverableError(`malformed job data: ${parsed.error.issues[0]?.message}`);
       const data = parsed.data;
-      const log = opts.log.child({ job: job.id, requestId: data.requestId, user: data.userId });
+      const log = opts.log.child({ job: job.id });
       const run = () =>
-        dispatch(data.text, {
+        dispatch(opts.registry, data.text, {
           config: opts.config,
           log,
           caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
-          prefix,
+          requestId: data.requestId,
+          ports: async () => opts.ports,
           requestApproval: planRequester(
             opts.config,
             plans,
-            audit,
+            opts.audit,
             opts.poster,
             log,
             data.userId,
@@ -53,7 +57,7 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
           ),
           ...(opts.groupStatus ? { groupStatus: opts.groupStatus } : {}),
         });
-      const line = parseCommandLine(data.text);
+      const line = parseCommandLine(opts.registry, data.text);
       const outcome =
         line.ok && !line.command.mutates ? await coalescer.run(data.text.trim(), run) : await run();
       const posted = await opts.poster.postMessage(data.channelId, {
@@ -73,9 +77,8 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
       }
       return { kind: outcome.kind, summary: outcome.summary, postedTs: posted.ts, channel: posted.channel };
     },
-    { connection, prefix, concurrency: opts.concurrency ?? 4 },
+    { connection, prefix, concurrency: opts.config.worker.concurrency },
   );
-  worker.on('closed', () => stateRedis.disconnect());
   worker.on('failed', (job, err) => opts.log.error({ job: job?.id, err: err.message }, 'command job failed'));
   return worker;
 }

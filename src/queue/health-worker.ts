@@ -1,11 +1,11 @@
 import { Queue, Worker } from 'bullmq';
 import type { Config } from '../config/load.js';
+import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
 import { drainAlerts } from '../health/alert-sender.js';
 import { HealthStore } from '../health/health-store.js';
 import { runLagCheck } from '../health/lag-check.js';
 import type { HealthMetrics } from '../health/metrics.js';
-import type { Poster } from '../slack/poster.js';
 import { redisForWorker } from './redis.js';
 
 export const HEALTH_QUEUE = 'kdr-health';
@@ -15,7 +15,6 @@ export interface HealthWorkerOptions {
   log: Logger;
   poster: Poster;
   metrics?: HealthMetrics;
-  prefix?: string;
 }
 
 export interface HealthWorker {
@@ -30,7 +29,7 @@ export interface HealthWorker {
  * under a per-flow lock; alerts are drained to the ops channel after every check.
  */
 export async function startHealthWorker(o: HealthWorkerOptions): Promise<HealthWorker> {
-  const prefix = o.prefix ?? 'kdr';
+  const prefix = o.config.redis.prefix;
   const redis = redisForWorker(o.config.redis.url);
   const store = new HealthStore(redis, prefix);
   const queue = new Queue(HEALTH_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });

@@ -3,9 +3,9 @@ import { DriftMemory } from '../backup/drift-alerts.js';
 import { gatherDrift } from '../backup/drift-gather.js';
 import { runBackup } from '../backup/run-backup.js';
 import type { Config } from '../config/load.js';
+import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
 import { backupView } from '../render/backup-view.js';
-import type { Poster } from '../slack/poster.js';
 import { redisForWorker } from './redis.js';
 
 export const MAINTENANCE_QUEUE = 'kdr-maintenance';
@@ -26,9 +26,8 @@ export async function startMaintenanceWorker(o: {
   config: Config;
   log: Logger;
   poster: Poster;
-  prefix?: string;
 }): Promise<MaintenanceWorker> {
-  const prefix = o.prefix ?? 'kdr';
+  const prefix = o.config.redis.prefix;
   const redis = redisForWorker(o.config.redis.url);
   const memory = new DriftMemory(redis, prefix);
   const ops = o.config.slack?.channels.ops;

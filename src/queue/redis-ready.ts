@@ -37,6 +37,3 @@ function safeHost(url: string): string {
     return 'the configured URL';
   }
 }
-
-/** The Redis key prefix of this kdr installation (queues, health state, index, locks, audit). */
-export const redisPrefix = (explicit?: string) => explicit ?? process.env.KDR_QUEUE_PREFIX ?? 'kdr';

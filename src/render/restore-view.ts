@@ -1,8 +1,8 @@
+import { approvalView } from '../approval/approval-view.js';
 import type { StoredPlan } from '../approval/plan-store.js';
 import { describeAction, type RestoreOutcome } from '../backup/restore-apply.js';
 import type { RestorePlan } from '../backup/restore-plan.js';
 import type { Block, View } from '../core/command.js';
-import { approvalView } from './translate-view.js';
 
 export type RestoreResult =
   | { kind: 'plan'; plan: RestorePlan; dryRun: boolean }

@@ -1,9 +1,6 @@
-import { approvalMessage } from '../approval/approval-view.js';
-import type { StoredPlan } from '../approval/plan-store.js';
 import type { Block, View } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
-import type { CommitResult } from '../translate/commit.js';
-import type { CommitPlan } from '../translate/commit-plan.js';
+import type { OffsetsBody } from '../translate/offsets-change.js';
 import type { GroupTranslation, TranslationReport } from '../translate/types.js';
 import type { LagValidation } from '../translate/validate.js';
 import { table } from './table.js';
@@ -105,33 +102,50 @@ export const translationView: View<TranslationReport> = {
       : undefined,
 };
 
-export function planText(p: CommitPlan): string {
-  const lines = [
-    `plan ${p.id} (sha256 ${p.hash.slice(0, 12)}): commit offsets of group ${p.group} on ${p.cluster} (${p.direction}, flow ${p.flow})`,
-    table(
-      ['topic', 'p', 'from', 'to'],
-      p.changes.map((c) => [c.topic, String(c.partition), num(c.from), String(c.to)]),
-    ),
-  ];
-  for (const s of p.skipped) lines.push(`left alone: ${s.topic}-${s.partition}: ${s.reason}`);
-  return lines.join('\n');
+/** The result of `translate --commit` from a terminal (or "nothing to do" from anywhere). */
+export interface CommitOutcome {
+  plan: OffsetsBody;
+  hash: string;
+  /** The plan in words. */
+  text: string;
+  translation: TranslationReport;
+  /** `written`; `partly written` (some groups not: see `result`); `unchanged` (nothing to write). */
+  outcome: 'written' | 'partly written' | 'unchanged';
+  applied: boolean;
+  verified: boolean;
+  durationMs: number;
+  authorisedBy: string;
+  /** The executor's own words. */
+  result?: string;
 }
 
-function commitText(c: CommitResult): string {
-  return c.outcome === 'unchanged'
-    ? `${c.plan.group} on ${c.plan.cluster} is already at the translated offsets: nothing written`
-    : `${planText(c.plan)}\ncommitted ${c.plan.changes.length} partition(s) of ${c.plan.group} on ${c.plan.cluster} (authorised by ${c.authorisedBy}); read back: ${c.verified ? 'equal' : 'DIFFERENT'}; ${formatDuration(c.durationMs)}`;
+function commitText(c: CommitOutcome): string {
+  const groups = [...c.plan.unchanged, ...c.plan.groups.map((g) => g.group)];
+  if (c.outcome === 'unchanged')
+    return `${groups.length === 1 ? groups[0] : `${groups.length} group(s)`} on ${c.plan.cluster} ${groups.length === 1 ? 'is' : 'are'} already at the translated offsets: nothing written`;
+  const partitions = c.plan.groups.reduce((n, g) => n + g.changes.length, 0);
+  const what =
+    c.plan.groups.length === 1
+      ? `${partitions} partition(s) of ${c.plan.groups[0]!.group}`
+      : `${c.plan.groups.length} group(s) (${partitions} partition(s))`;
+  return c.outcome === 'written'
+    ? `${c.text}\ncommitted ${what} on ${c.plan.cluster} (authorised by ${c.authorisedBy}); read back: ${c.verified ? 'equal' : 'DIFFERENT'}; ${formatDuration(c.durationMs)}`
+    : `${c.text}\n${c.result ?? ''} (authorised by ${c.authorisedBy}); ${formatDuration(c.durationMs)}`;
 }
 
-export const commitView: View<CommitResult> = {
+export const commitView: View<CommitOutcome> = {
   text: commitText,
   summary: (c) =>
     c.outcome === 'unchanged'
-      ? `${c.plan.group}: already translated`
-      : `committed ${c.plan.changes.length} partition(s) of ${c.plan.group} on ${c.plan.cluster}`,
+      ? `already translated: nothing written on ${c.plan.cluster}`
+      : `committed ${c.plan.groups.length} group(s) on ${c.plan.cluster}`,
   blocks: (c) => [
     { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${commitText(c).slice(0, 2800)}\`\`\`` } },
   ],
+  attachment: (c) =>
+    c.text.length > 2800
+      ? { filename: `kdr-commit-${c.plan.flow}.txt`, title: `translate --commit`, content: commitText(c) }
+      : undefined,
 };
 
 function validationText(v: LagValidation): string {
@@ -150,16 +164,4 @@ export const validationView: View<LagValidation> = {
   text: validationText,
   summary: (v) => `${v.verdict}: ${v.group} on ${v.cluster}: lag ${v.trend}`,
   blocks: (v) => [{ type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${validationText(v)}\`\`\`` } }],
-};
-
-/** A plan waiting in Slack: the approval message itself; a long plan also goes to its thread as a file. */
-export const approvalView: View<StoredPlan> = {
-  text: (p) => `${p.text}\nwaiting for approval in Slack (plan ${p.id})`,
-  blocks: (p) => approvalMessage(p).blocks,
-  summary: (p) =>
-    `approval needed: ${p.kind} ${p.subject.group ?? ''} on ${p.subject.cluster ?? ''} (plan ${p.id.slice(0, 8)})`,
-  attachment: (p) =>
-    p.text.length > 2600
-      ? { filename: `kdr-plan-${p.id.slice(0, 8)}.txt`, title: `plan ${p.id}`, content: p.text }
-      : undefined,
 };

@@ -6,6 +6,7 @@ import type { Config } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import { asKdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { CommandRegistry } from '../core/registry.js';
 import type { CommandJob } from '../queue/jobs.js';
 import { guardMessage } from './block-guard.js';
 import { boltLogger } from './bolt-logger.js';
@@ -21,6 +22,8 @@ export interface SlackAppOptions {
   appToken?: string;
   /** Local Slack Web API emulator, for tests and the demo. */
   slackApiUrl?: string;
+  /** The sub-commands (built by the entry point). */
+  registry: CommandRegistry;
   enqueue(job: CommandJob): Promise<void>;
   /** Approve/Reject clicks, after the request was verified and acknowledged. */
   onClick?(click: Click): Promise<string>;
@@ -31,11 +34,11 @@ export interface SlackAppOptions {
  * hundred parses (the worker parses again when it runs the job).
  */
 const parses = new Map<string, ReturnType<typeof parseCommandLine>>();
-function parseOnce(text: string): ReturnType<typeof parseCommandLine> {
+function parseOnce(registry: CommandRegistry, text: string): ReturnType<typeof parseCommandLine> {
   let p = parses.get(text);
   if (!p) {
     if (parses.size >= 256) parses.clear();
-    p = parseCommandLine(text);
+    p = parseCommandLine(registry, text);
     parses.set(text, p);
   }
   return p;
@@ -76,7 +79,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     // a child logger only when something is logged: this handler is the hot path under a burst of commands
     let child: Logger | undefined;
     const log = () => (child ??= opts.log.child({ user: command.user_id, channel: command.channel_id }));
-    const parsed = parseOnce(text);
+    const parsed = parseOnce(opts.registry, text);
     if (!parsed.ok) {
       log().info({ text }, 'usage answered');
       await ack({
@@ -86,7 +89,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
       return;
     }
     if (parsed.command.immediate) {
-      const outcome = await dispatch(text, {
+      const outcome = await dispatch(opts.registry, text, {
         config: opts.config,
         log: log(),
         caller: { transport: 'slack', userId: command.user_id, channelId: command.channel_id },

@@ -1,37 +1,10 @@
 import type { WebClient } from '@slack/web-api';
-import type { Block } from '../core/command.js';
+import type { Attachment, Directory, Message, Poster } from '../core/chat.js';
 import { KdrError } from '../core/errors.js';
 import { guardMessage } from './block-guard.js';
 import { createWebClient } from './web-client.js';
 
-export interface Message {
-  text: string;
-  blocks: Block[];
-  /** Post in the thread of this message. */
-  threadTs?: string;
-}
-
-/** What kdr's domain needs from Slack; Slack's own types stay inside this file. */
-export interface Poster {
-  postMessage(channel: string, msg: Message): Promise<{ channel: string; ts: string }>;
-  updateMessage(channel: string, ts: string, msg: Message): Promise<void>;
-  /** A text file in the channel (in the thread of `threadTs` when given), for output too large for a message. */
-  uploadFile(channel: string, file: Attachment & { threadTs?: string }): Promise<void>;
-  /** Visible to one user only (refusals of a click). */
-  postEphemeral(channel: string, user: string, msg: Message): Promise<void>;
-}
-
-/** Who is who in the workspace: approver groups and display names, read through the Web API. */
-export interface Directory {
-  usergroupMembers(usergroupId: string): Promise<string[]>;
-  userName(userId: string): Promise<string | undefined>;
-}
-
-export interface Attachment {
-  filename: string;
-  title: string;
-  content: string;
-}
+export type { Attachment, Directory, Message, Poster };
 
 /** Slack allows about one post per second per channel; posts to one channel are spaced at least this far apart. */
 const CHANNEL_SPACING_MS = 1100;

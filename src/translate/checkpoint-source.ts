@@ -5,9 +5,6 @@ import type { ClusterReader } from '../kafka/cluster-reader.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointOrigin } from './types.js';
 
-/** The index is used while it reached the checkpoints topic's end within this long ($KDR_INDEX_MAX_AGE_MS). */
-export const indexMaxAgeMs = () => Number(process.env.KDR_INDEX_MAX_AGE_MS ?? 15_000);
-
 export type CheckpointFrom = 'auto' | 'index' | 'scan';
 
 export interface Checkpoints {
@@ -26,12 +23,14 @@ export async function openCheckpoints(
   from: CheckpointFrom,
   index: CheckpointIndex | undefined,
   now: number,
+  /** The index is used while it reached the checkpoints topic's end within this long (checkpointIndex.maxAge). */
+  indexMaxAgeMs: number,
 ): Promise<Checkpoints> {
   let note: string | undefined;
   if (from !== 'scan') {
     const meta = index ? await index.meta(flow.name).catch(() => undefined) : undefined;
     const age = meta && meta.syncedAt > 0 ? Math.max(0, now - meta.syncedAt) : undefined;
-    if (index && meta && age !== undefined && age <= indexMaxAgeMs()) {
+    if (index && meta && age !== undefined && age <= indexMaxAgeMs) {
       return {
         origin: { kind: 'index', topic: meta.topic || null, indexAgeMs: age, records: meta.records },
         groups: () => index.groups(flow.name),

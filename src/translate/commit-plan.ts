@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { ErrorCode } from '../core/errors.js';
 import type { GroupTranslation, TranslationReport } from './types.js';
 
 export interface OffsetChange {
@@ -23,7 +24,7 @@ export interface CommitPlan {
 }
 
 export interface Refusal {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint: string;
 }

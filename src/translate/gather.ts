@@ -31,20 +31,27 @@ export async function gatherTranslation(
   const source = new ClusterReader(o.flow.source, config.clusters[o.flow.source]!, log);
   const target = new ClusterReader(o.flow.target, config.clusters[o.flow.target]!, log);
   try {
-    return o.failback ? await failback(source, target, o) : await failover(source, target, o);
+    return o.failback
+      ? await failback(source, target, o)
+      : await failover(source, target, o, config.checkpointIndex.maxAge);
   } finally {
     await Promise.all([source.close(), target.close()]);
   }
 }
 
-async function failover(source: ClusterReader, target: ClusterReader, o: TranslateOptions) {
+async function failover(
+  source: ClusterReader,
+  target: ClusterReader,
+  o: TranslateOptions,
+  indexMaxAgeMs: number,
+) {
   const { flow } = o;
   const now = (o.now ?? Date.now)();
   const inFlow = flowGroupFilter(flow);
   const topicInFlow = flowTopicFilter(flow);
   // At failover time the source may be gone: its commits are shown when it answers, never required.
   const reach = await reachable(source);
-  const cps = await openCheckpoints(target, flow, o.from, o.index, now);
+  const cps = await openCheckpoints(target, flow, o.from, o.index, now, indexMaxAgeMs);
   const sourceGroups = reach.ok ? await source.listGroups() : [];
   const groups = o.all ? (await cps.groups()).filter(inFlow) : o.groups;
   const targetGroups = new Set(await target.listGroups());

@@ -12,7 +12,10 @@ describe('the job queue is down', () => {
     const signingSecret = randomBytes(16).toString('hex');
     const emulator = await new SlackEmulator({ tokens: [botToken] }).start();
     const port = await freePort();
-    const config = { ...sandboxConfig(), redis: { url: `redis://127.0.0.1:${await freePort()}` } };
+    const config = {
+      ...sandboxConfig(),
+      redis: { url: `redis://127.0.0.1:${await freePort()}`, prefix: unique('kdr-qd') },
+    };
     const rt = await startRuntime({
       config,
       log: testLog,

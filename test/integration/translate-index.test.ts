@@ -93,7 +93,7 @@ describe('the worker keeps a checkpoint index', () => {
     rig = undefined;
     const before = (await index.meta(flow.name))!;
     await new Promise((r) => setTimeout(r, 2500));
-    const env = { KDR_QUEUE_PREFIX: prefix, KDR_INDEX_MAX_AGE_MS: '2000' };
+    const env = { KDR_QUEUE_PREFIX: prefix, KDR_INDEX_MAX_AGE: '2s' };
     const stale = await runKdr(['translate', group, '--from', 'index', '--config', SANDBOX_CONFIG], env);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toMatch(

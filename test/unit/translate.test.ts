@@ -150,8 +150,8 @@ describe('lag trend (the seed validation rule)', () => {
 
 describe('a 500-partition plan in Slack', () => {
   it('stays within Block Kit limits: the message summarises, the whole plan goes to a file', async () => {
-    const { approvalMessage } = await import('../../src/approval/approval-view.js');
-    const { approvalView, planText } = await import('../../src/render/translate-view.js');
+    const { approvalMessage, approvalView } = await import('../../src/approval/approval-view.js');
+    const { offsetsPlanText } = await import('../../src/translate/offsets-text.js');
     const { findViolations } = await import('../../src/slack/block-limits.js');
     const changes = Array.from({ length: 500 }, (_, i) => ({
       topic: 'primary.orders',
@@ -159,16 +159,17 @@ describe('a 500-partition plan in Slack', () => {
       from: null,
       to: i * 10,
     }));
-    const text = planText({
-      id: 'p1',
-      flow: 'f',
-      direction: 'failover',
-      cluster: 'dr',
-      group: 'g',
-      changes,
-      skipped: [],
-      hash: 'a'.repeat(64),
-    });
+    const text = offsetsPlanText(
+      {
+        flow: 'f',
+        direction: 'failover',
+        cluster: 'dr',
+        groups: [{ group: 'g', changes, skipped: [] }],
+        refused: [],
+        unchanged: [],
+      },
+      'a'.repeat(64),
+    );
     const plan = {
       id: '11111111-1111-4111-8111-111111111111',
       kind: 'translate.commit',

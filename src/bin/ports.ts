@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { PlanStore } from '../approval/plan-store.js';
+import { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../core/logger.js';
+import { KafkaGroupOffsets } from '../kafka/group-offsets.js';
+import { ResourceLocks } from '../locks/resource-lock.js';
+import type { AuditPort, Ports } from '../pipeline/ports.js';
+import { ProgressStore } from '../pipeline/progress-store.js';
+import { connectRedis } from '../queue/redis-ready.js';
+import { CheckpointIndex } from '../translate/checkpoint-index.js';
+
+/** The real ports on one Redis connection: plan store, locks, audit trail, progress, group offsets, index. */
+export function realPorts(config: Config, log: Logger, redis: Redis, audit?: AuditPort): Ports {
+  const prefix = config.redis.prefix;
+  return {
+    plans: new PlanStore(redis, prefix),
+    locks: new ResourceLocks(redis, prefix),
+    audit: audit ?? new AuditLog(redis, prefix, join(config.dataDir, 'audit.jsonl')),
+    progress: new ProgressStore(redis, prefix),
+    offsets: new KafkaGroupOffsets(config, log),
+    checkpointIndex: new CheckpointIndex(redis, prefix),
+  };
+}
+
+/** For a one-shot process (the CLI): ports opened on first use, closed with `close()`. */
+export function lazyPorts(config: Config, log: Logger) {
+  let opened: Promise<{ redis: Redis; ports: Ports }> | undefined;
+  return {
+    get: async (): Promise<Ports> => {
+      opened ??= connectRedis(config.redis.url).then((redis) => ({
+        redis,
+        ports: realPorts(config, log, redis),
+      }));
+      return (await opened).ports;
+    },
+    close: async () => {
+      if (!opened) return;
+      const o = await opened.catch(() => undefined);
+      await o?.ports.offsets.close();
+      o?.redis.disconnect();
+    },
+  };
+}
