@@ -116,9 +116,15 @@ export async function handleClick(d: DecisionDeps, c: Click): Promise<string> {
       } catch (err) {
         // the plan is approved and indexed as such: the worker's sweeper queues it within seconds
         d.log.error({ err: (err as Error).message, plan: plan.id }, 'queueing an approved plan failed');
-        await audit(
-          `approved; queueing failed (${(err as Error).message}): the worker's sweeper will queue it`,
-        );
+        await d.audit.append({
+          action: 'plan.queue',
+          actor,
+          subject: plan.subject,
+          outcome: `failed (${(err as Error).message}): the worker's sweeper will queue it`,
+          planId: plan.id,
+          planHash: plan.hash,
+          where,
+        });
         await d.poster.postEphemeral(c.channel, c.userId, {
           text: `:warning: Your approval is recorded, but queueing the execution failed (${(err as Error).message}). kdr's worker queues approved plans it finds without a job within a few seconds; if the message does not show "executing" within a minute, check that \`kdr worker\` runs and reaches Redis.`,
           blocks: [],

@@ -140,6 +140,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         plans: ports.plans,
         hasLiveJob: (id) => sweepQueue.hasLiveJob(id),
         requeue: (id) => sweepQueue.requeue(id),
+        audit: ports.audit,
         log: execLog,
       },
       o.config.changes.sweep,

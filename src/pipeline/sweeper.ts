@@ -1,10 +1,12 @@
 import type { PlanStorePort } from '../approval/plan-store-port.js';
 import type { Logger } from '../core/logger.js';
+import type { AuditPort } from './ports.js';
 
 export interface SweepDeps {
   plans: PlanStorePort;
   hasLiveJob(planId: string): Promise<boolean>;
   requeue(planId: string): Promise<void>;
+  audit: AuditPort;
   log: Logger;
 }
 
@@ -23,6 +25,15 @@ export async function sweepApproved(d: SweepDeps, graceMs: number, now = Date.no
     }
     if (await d.hasLiveJob(id)) continue;
     await d.requeue(id);
+    await d.audit.append({
+      action: 'plan.queue',
+      actor: { transport: 'worker', user: 'kdr', via: 'sweeper' },
+      subject: plan.subject,
+      outcome: `queued by the sweeper: the ${plan.state} plan had no job`,
+      planId: id,
+      planHash: plan.hash,
+      ...(plan.ts ? { where: { channel: plan.channel, ts: plan.ts } } : {}),
+    });
     d.log.warn({ plan: id, state: plan.state }, 'queued an approved plan that had no job');
     queued.push(id);
   }

@@ -93,7 +93,11 @@ export const offsetsChange: Change<OffsetsArgs, OffsetsBody> = {
     short(`translate:${a.flow}:${a.failback ? 'failback' : 'failover'}:${a.all ? '*' : a.groups.join(',')}`),
   subject: (a, plan) => {
     const groups = plan
-      ? [...plan.body.groups.map((g) => g.group), ...plan.body.refused.map((r) => r.group)]
+      ? [
+          ...plan.body.groups.map((g) => g.group),
+          ...plan.body.refused.map((r) => r.group),
+          ...plan.body.unchanged,
+        ]
       : a.groups;
     return {
       flow: a.flow,

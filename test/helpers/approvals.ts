@@ -4,8 +4,8 @@ import { eventually, sandboxConfig } from './sandbox.js';
 import type { SlackRig } from './slack.js';
 
 /** The sandbox config with approvers U0ALICE, U0BOB and the user group S0DRLEADS (U0DAVE), short approval TTL. */
-export function approvalConfig(ttlMs = 8000): Config {
-  const c = sandboxConfig();
+export function approvalConfig(ttlMs = 8000, base: Config = sandboxConfig()): Config {
+  const c = base;
   return {
     ...c,
     slack: {

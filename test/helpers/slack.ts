@@ -29,7 +29,13 @@ export interface SlackRig {
  * queue prefix) against the emulator.
  */
 export async function startSlackRig(
-  opts: { socketMode?: boolean; withHealth?: boolean; config?: Config; prefix?: string } = {},
+  opts: {
+    socketMode?: boolean;
+    withHealth?: boolean;
+    config?: Config;
+    prefix?: string;
+    enqueueExecution?: (planId: string) => Promise<void>;
+  } = {},
 ): Promise<SlackRig> {
   const botToken = `xoxb-test-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
@@ -49,6 +55,7 @@ export async function startSlackRig(
     withHealth: opts.withHealth ?? false,
     metricsPort: 0,
     prefix,
+    ...(opts.enqueueExecution ? { enqueueExecution: opts.enqueueExecution } : {}),
   });
   const appUrl = `http://127.0.0.1:${port}/slack/events`;
   emulator.configureApp(appUrl, signingSecret);
