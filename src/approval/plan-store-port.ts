@@ -1,4 +1,61 @@
-import type { DecideResult, PlanState, StoredPlan } from './plan-store.js';
+export type PlanState =
+  | 'pending'
+  | 'approved'
+  | 'rejected'
+  | 'expired'
+  | 'superseded'
+  | 'executing'
+  | 'executed'
+  | 'failed'
+  /** Executed, and the executor refused to act on the live state (it changed): nothing was done. */
+  | 'refused';
+
+export interface Decision {
+  user: string;
+  at: string;
+}
+
+/** A mutating command waiting for (or past) its approval. Bound to `hash`: what was shown is what runs. */
+export interface StoredPlan {
+  id: string;
+  /** What executes it, e.g. `translate.commit`. */
+  kind: string;
+  /** The resource it changes: the lock and the "replaced" rule are per resource. */
+  resource: string;
+  subject: Record<string, string>;
+  /** Arguments the executor needs to re-plan from the live state (no secrets). */
+  args: Record<string, unknown>;
+  hash: string;
+  /**
+   * What the approved plan does, as JSON text (offsets, actions; no secrets): the executor checks the live state
+   * against it. Text, because the Lua scripts re-encode the plan and cjson turns an empty list into an object.
+   */
+  body?: string;
+  /** The plan in words, as shown in the approval message. */
+  text: string;
+  requester: string;
+  channel: string;
+  ts?: string;
+  createdAt: number;
+  expiresAt: number;
+  needed: number;
+  approvals: Decision[];
+  rejectedBy?: Decision;
+  state: PlanState;
+  result?: string;
+  /** Times execution started (more than 1: resumed after a worker died). */
+  attempts?: number;
+  approvedAt?: number;
+}
+
+export type DecideResult =
+  | 'approved'
+  | 'recorded'
+  | 'duplicate'
+  | 'expired'
+  | 'missing'
+  | 'rejected'
+  | `state:${PlanState}`;
 
 /** The plan store as the pipeline and the approval handlers use it (Redis: plan-store.ts; memory: test/fakes). */
 export interface PlanStorePort {

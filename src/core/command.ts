@@ -5,7 +5,6 @@ import type { AnyChange } from '../pipeline/change.js';
 import type { Ports } from '../pipeline/ports.js';
 import type { PlanRequest } from '../pipeline/run-change.js';
 import type { Logger } from './logger.js';
-import type { CommandRegistry } from './registry.js';
 
 /** Block Kit as plain JSON; kdr's own minimal type so that no Bolt/Slack type leaves src/slack/. */
 export type Block = Record<string, unknown> & { type: string };
@@ -28,8 +27,8 @@ export interface CommandContext {
   requestApproval?: (p: PlanRequest) => Promise<StoredPlan>;
   /** Asks the human at the terminal to confirm a plan (`prompt`: the question); only the CLI has one. */
   confirm?: (planText: string, prompt: string) => Promise<boolean>;
-  /** The sub-commands of this kdr (set by the dispatcher; `help` lists them). */
-  registry?: CommandRegistry;
+  /** The sub-commands of this kdr (set by the dispatcher from its registry; `help` prints their usage). */
+  registry?: { usage(sub?: string): string };
   /** Set by the transport that received the command (the bot's request id), so log lines carry one. */
   requestId?: string;
 }

@@ -6,8 +6,8 @@ import { ClusterReader } from '../kafka/cluster-reader.js';
 import { ConnectRest } from '../mm2/connect-rest.js';
 import { remoteTopic } from '../mm2/naming.js';
 import type { OffsetSync } from '../mm2/offset-sync-codec.js';
+import { checkpointKey, scanCheckpoints, scanOffsetSyncs } from '../mm2/topics.js';
 import { flowGroupFilter, flowTopicFilter } from './flow-filters.js';
-import { checkpointKey, scanCheckpoints, scanOffsetSyncs } from './mm2-topics.js';
 
 export interface PartitionLag {
   topic: string;

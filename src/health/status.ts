@@ -5,8 +5,8 @@ import type { Logger } from '../core/logger.js';
 import { probeCluster } from '../kafka/probe.js';
 import type { ClusterSnapshot } from '../kafka/types.js';
 import { type ConnectorState, ConnectRest } from '../mm2/connect-rest.js';
+import { type HeartbeatReading, readHeartbeatAge } from '../mm2/heartbeat-age.js';
 import { replicatedHeartbeatsTopic } from '../mm2/naming.js';
-import { type HeartbeatReading, readHeartbeatAge } from './heartbeat-age.js';
 import { type FlowLag, flowLag } from './lag.js';
 import { judgeFlow, type Level } from './verdict.js';
 

@@ -16,6 +16,9 @@ export interface Checkpoint {
  * it says, as Java does), upstreamOffset INT64, downstreamOffset INT64, metadata STRING.
  * Null for tombstones; throws on malformed bytes.
  */
+/** A checkpoint with the timestamp of its record. */
+export type StampedCheckpoint = Checkpoint & { timestamp: number };
+
 export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Checkpoint | null {
   if (value === null) return null;
   if (key === null) throw new Error('checkpoint record has no key');

@@ -1,4 +1,4 @@
-import { readHeartbeatAge } from '../health/heartbeat-age.js';
+import { readHeartbeatAge } from '../mm2/heartbeat-age.js';
 import { type SandboxLayout, sandboxClusterConfig } from './layout.js';
 import { waitFor } from './processes.js';
 

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { StampedCheckpoint } from '../health/mm2-topics.js';
+import type { StampedCheckpoint } from '../mm2/topics.js';
 
 export interface IndexMeta {
   /** The checkpoints topic indexed ('' when the target has none yet). */

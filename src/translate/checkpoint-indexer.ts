@@ -1,7 +1,7 @@
 import type { Config, FlowConfig } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
-import { newestCheckpoints } from '../health/checkpoint-reader.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
+import { newestCheckpoints } from '../mm2/checkpoint-reader.js';
 import { checkpointsTopic, internalTopicCandidates } from '../mm2/naming.js';
 import type { CheckpointIndex, IndexMeta } from './checkpoint-index.js';
 

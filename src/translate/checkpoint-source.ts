@@ -1,7 +1,7 @@
 import type { FlowConfig } from '../config/load.js';
 import { KdrError } from '../core/errors.js';
-import { type StampedCheckpoint, scanCheckpoints } from '../health/mm2-topics.js';
 import type { ClusterReader } from '../kafka/cluster-reader.js';
+import { type StampedCheckpoint, scanCheckpoints } from '../mm2/topics.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
 import type { CheckpointOrigin } from './types.js';
 

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { findFlow } from '../config/find-flow.js';
 import { KdrError } from '../core/errors.js';
-import type { Change, Refusal } from '../pipeline/change.js';
+import type { Change } from '../pipeline/change.js';
 import { type OffsetChange, planCommit } from './commit-plan.js';
 import { gatherTranslation } from './gather.js';
 import { offsetsPlanText } from './offsets-text.js';
+import type { OffsetsBody } from './offsets-types.js';
 import type { TranslationReport } from './types.js';
 
 export const offsetsArgs = z.object({
@@ -20,21 +21,7 @@ export const offsetsArgs = z.object({
 });
 export type OffsetsArgs = z.infer<typeof offsetsArgs>;
 
-export interface GroupOffsets {
-  group: string;
-  changes: OffsetChange[];
-  skipped: Array<{ topic: string; partition: number; reason: string }>;
-}
-
-/** One plan for many groups: what is written per group, which groups are refused (and why), which are done. */
-export interface OffsetsBody {
-  flow: string;
-  direction: TranslationReport['direction'];
-  cluster: string;
-  groups: GroupOffsets[];
-  refused: Array<{ group: string; refusals: Refusal[] }>;
-  unchanged: string[];
-}
+export type { GroupOffsets, OffsetsBody } from './offsets-types.js';
 
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
 const short = (s: string) => (s.length > 120 ? createHash('sha1').update(s).digest('hex') : s);

@@ -1,5 +1,5 @@
 import { table } from '../render/table.js';
-import type { OffsetsBody } from './offsets-change.js';
+import type { OffsetsBody } from './offsets-types.js';
 
 const num = (v: number | null) => (v === null ? '-' : String(v));
 

@@ -1,5 +1,5 @@
-import type { StampedCheckpoint } from '../health/mm2-topics.js';
 import type { CommittedOffset } from '../kafka/types.js';
+import type { StampedCheckpoint } from '../mm2/topics.js';
 import type { TranslationFlag, TranslationRow } from './types.js';
 
 export interface ForwardInput {

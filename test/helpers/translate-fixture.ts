@@ -1,7 +1,7 @@
 import type { Config, FlowConfig } from '../../src/config/load.js';
-import { scanOffsetSyncs } from '../../src/health/mm2-topics.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
+import { scanOffsetSyncs } from '../../src/mm2/topics.js';
 import { gatherTranslation } from '../../src/translate/gather.js';
 import type { TranslationReport } from '../../src/translate/types.js';
 import { eventually, fixtureKafka, testLog } from './sandbox.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanOffsetSyncs } from '../../src/health/mm2-topics.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { scanOffsetSyncs } from '../../src/mm2/topics.js';
 import { invertSync } from '../../src/translate/failback.js';
 import { runKdr } from '../helpers/cli.js';
 import { consumeUntil } from '../helpers/consumer.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
-import { scanCheckpoints } from '../../src/health/mm2-topics.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { scanCheckpoints } from '../../src/mm2/topics.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import { CheckpointIndex } from '../../src/translate/checkpoint-index.js';

@@ -1,6 +1,5 @@
 import type { ClusterReader } from '../kafka/cluster-reader.js';
-import { decodeCheckpoint } from '../mm2/checkpoint-codec.js';
-import type { StampedCheckpoint } from './mm2-topics.js';
+import { decodeCheckpoint, type StampedCheckpoint } from './checkpoint-codec.js';
 
 /** A checkpoint value is INT16 version, INT64 upstream, INT64 downstream, STRING metadata (INT16 length). */
 const FIXED = 2 + 8 + 8 + 2;

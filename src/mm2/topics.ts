@@ -1,12 +1,12 @@
 import type { FlowConfig } from '../config/load.js';
 import type { ClusterReader } from '../kafka/cluster-reader.js';
 import type { TailRecord } from '../kafka/types.js';
-import type { Checkpoint } from '../mm2/checkpoint-codec.js';
-import { checkpointsTopic, internalTopicCandidates, offsetSyncsTopic } from '../mm2/naming.js';
-import { decodeOffsetSync, type OffsetSync } from '../mm2/offset-sync-codec.js';
+import type { StampedCheckpoint } from './checkpoint-codec.js';
 import { newestCheckpoints } from './checkpoint-reader.js';
+import { checkpointsTopic, internalTopicCandidates, offsetSyncsTopic } from './naming.js';
+import { decodeOffsetSync, type OffsetSync } from './offset-sync-codec.js';
 
-export type StampedCheckpoint = Checkpoint & { timestamp: number };
+export type { StampedCheckpoint } from './checkpoint-codec.js';
 
 export interface CheckpointScan {
   /** The topic found on the target, or null when neither naming style exists yet. */

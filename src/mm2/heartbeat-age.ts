@@ -2,8 +2,8 @@ import type { ClusterConfig, FlowConfig } from '../config/load.js';
 import { asKdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
-import { decodeHeartbeat } from '../mm2/heartbeat-codec.js';
-import { replicatedHeartbeatsTopic } from '../mm2/naming.js';
+import { decodeHeartbeat } from './heartbeat-codec.js';
+import { replicatedHeartbeatsTopic } from './naming.js';
 
 export interface HeartbeatReading {
   topic: string;
