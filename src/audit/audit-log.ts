@@ -34,7 +34,9 @@ export interface AuditEntry extends AuditInput {
 export const GENESIS = '0'.repeat(40);
 
 // Reads the head, chains, appends and moves the head in one step, so concurrent writers cannot fork the chain.
-const APPEND = `local prev = redis.call('get', KEYS[2]) or ARGV[2]
+// With a `once` key (KEYS[3]) the entry is written only if that key was never used: exactly-once entries.
+const APPEND = `if ARGV[3] ~= '' and not redis.call('set', KEYS[3], '1', 'NX', 'EX', 2592000) then return {'', '', ''} end
+local prev = redis.call('get', KEYS[2]) or ARGV[2]
 local hash = redis.sha1hex(prev .. '\\n' .. ARGV[1])
 local id = redis.call('xadd', KEYS[1], '*', 'body', ARGV[1], 'prev', prev, 'hash', hash)
 redis.call('set', KEYS[2], hash)
@@ -61,16 +63,23 @@ export class AuditLog {
     return `${this.prefix}:audit`;
   }
 
-  async append(input: AuditInput, now = new Date()): Promise<AuditEntry> {
-    const body = JSON.stringify({ at: now.toISOString(), ...input });
+  /**
+   * Appends an entry. `once`: an idempotency key; an entry with a key already used is not written again (a
+   * retry after a crash re-appends the final entry of an execution without duplicating it).
+   */
+  async append(input: AuditInput, opts: { once?: string; now?: Date } = {}): Promise<AuditEntry> {
+    const body = JSON.stringify({ at: (opts.now ?? new Date()).toISOString(), ...input });
     const [id, prev, hash] = (await this.redis.eval(
       APPEND,
-      2,
+      3,
       this.stream,
       `${this.stream}:head`,
+      `${this.stream}:once:${opts.once ?? ''}`,
       body,
       GENESIS,
+      opts.once ?? '',
     )) as [string, string, string];
+    if (!id) return { ...(JSON.parse(body) as AuditInput & { at: string }), id: '', prev: '', hash: '' };
     const entry: AuditEntry = { ...(JSON.parse(body) as AuditInput & { at: string }), id, prev, hash };
     if (this.file) {
       mkdirSync(dirname(this.file), { recursive: true });

@@ -32,21 +32,17 @@ export async function executeApproved(
 ): Promise<ExecResult> {
   const start = await env.ports.plans.transition(planId, 'executing', ['approved', 'executing']);
   if (start.result !== 'ok' || !start.plan) {
+    if (start.plan && FINAL.has(start.plan.state)) await settleFinished(env, start.plan);
     if (start.result !== 'missing') await env.ports.plans.forgetApproved(planId);
     return { status: 'not-run', text: `not run: ${start.result}` };
   }
   const plan = start.plan;
   const attempt = plan.attempts ?? 1;
-  const actor = {
-    transport: 'worker' as const,
-    user: plan.approvals.map((x) => x.user).join(','),
-    via: 'approved plan',
-  };
   const where = plan.ts ? { where: { channel: plan.channel, ts: plan.ts } } : {};
   const entry = (action: string, outcome: string) =>
     env.ports.audit.append({
       action,
-      actor,
+      actor: actorOf(plan),
       subject: plan.subject,
       outcome,
       planId,
@@ -62,8 +58,7 @@ export async function executeApproved(
   const finish = async (state: PlanState & ExecStatus, text: string): Promise<ExecResult> => {
     const full = `${text} (${formatDuration(Date.now() - t0)})`;
     const done = await env.ports.plans.transition(planId, state, ['executing'], full);
-    await entry('plan.execute', `${state}: ${full}`);
-    if (done.plan) await env.notify(done.plan);
+    if (done.plan) await settleFinished(env, done.plan);
     return { status: state, text: full };
   };
 
@@ -72,7 +67,7 @@ export async function executeApproved(
   const args = change.args.safeParse(plan.args);
   if (!args.success)
     return finish('failed', `the stored plan's arguments are invalid: ${args.error.message}`);
-  const who = `plan ${planId.slice(0, 8)} (approved by ${actor.user})`;
+  const who = `plan ${planId.slice(0, 8)} (approved by ${actorOf(plan).user})`;
   const taken = await holdLock(env, change, args.data, who, planId);
   if (!taken.ok) {
     if (!opts.finalAttempt) return { status: 'failed', text: taken.error.message, retry: true };
@@ -106,4 +101,49 @@ export async function executeApproved(
   } finally {
     await taken.held.end();
   }
+}
+
+const FINAL = new Set<PlanState>(['executed', 'failed', 'refused']);
+
+const actorOf = (plan: StoredPlan) => ({
+  transport: 'worker' as const,
+  user: plan.approvals.map((x) => x.user).join(','),
+  via: 'approved plan',
+});
+
+/**
+ * After a plan reached its final state: its one closing audit entry (idempotent: a retry after a crash between
+ * the state change and the entry writes it, never twice), the message, and its lock freed if a dead execution of
+ * this plan still holds it.
+ */
+async function settleFinished(env: ExecEnv, plan: StoredPlan): Promise<void> {
+  await env.ports.audit.append(
+    {
+      action: 'plan.execute',
+      actor: actorOf(plan),
+      subject: plan.subject,
+      outcome: `${plan.state}: ${plan.result ?? ''}`,
+      planId: plan.id,
+      planHash: plan.hash,
+      ...(plan.ts ? { where: { channel: plan.channel, ts: plan.ts } } : {}),
+    },
+    { once: `plan:${plan.id}:final` },
+  );
+  await env.notify(plan);
+  const change = env.changes.get(plan.kind);
+  const args = change?.args.safeParse(plan.args);
+  if (!change || !args?.success) return;
+  const own = await env.ports.locks.acquire(
+    change.resource(args.data),
+    {
+      who: `plan ${plan.id.slice(0, 8)}`,
+      what: 'releasing',
+      pid: process.pid,
+      host: 'kdr',
+      at: new Date().toISOString(),
+    },
+    1000,
+    plan.id,
+  );
+  if (own.ok) await own.lock.release();
 }

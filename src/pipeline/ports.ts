@@ -5,7 +5,8 @@ import type { CheckpointIndex } from '../translate/checkpoint-index.js';
 
 /** The audit trail as a writer sees it. */
 export interface AuditPort {
-  append(input: AuditInput): Promise<{ id: string; hash: string }>;
+  /** `once`: an idempotency key; a second append with the same key writes nothing. */
+  append(input: AuditInput, opts?: { once?: string }): Promise<{ id: string; hash: string }>;
 }
 
 /** Sub-progress of an executing plan (parts done), kept across crashes. */
