@@ -13,7 +13,7 @@ export async function runService(
 ): Promise<number> {
   const s = loadProcessSettings(argv, configPath);
   if (!s) return 2;
-  const log = createLogger();
+  const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'info');
   const withBot = role === 'bot';
   const withWorker = role === 'worker' || Boolean(s.flags['with-worker']);
   const rt = await startRuntime({

@@ -22,7 +22,7 @@ export const REDACT_PATHS = [
 export type { Logger };
 
 /** The root logger. Logs go to stderr so that `--json` output on stdout stays one clean document. */
-export function createLogger(level = process.env.KDR_LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(level: string): Logger {
   return pino(
     { level, base: { app: 'kdr' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
     pino.destination({ fd: 2, sync: true }),
