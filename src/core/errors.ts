@@ -36,6 +36,10 @@ export const ERROR_CODES = [
   'KDR_MANIFEST_INVALID',
   'KDR_MANIFEST_VERSION',
   'KDR_MANIFEST_CHECKSUM',
+  'KDR_NO_SUCH_RUN',
+  'KDR_RUN_ACTIVE',
+  'KDR_RUN_STATE',
+  'KDR_HOOK_FAILED',
   'KDR_REDIS',
   'KDR_QUEUE_UNAVAILABLE',
   'KDR_SLACK_API',
@@ -85,6 +89,8 @@ export function asKdrError(err: unknown, code: ErrorCode = 'KDR_INTERNAL'): KdrE
 /** Refusals: kdr looked and decided not to act (a result with a reason and what to do), not a failure. */
 export const REFUSAL_CODES = new Set<ErrorCode>([
   'KDR_REFUSED',
+  'KDR_RUN_ACTIVE',
+  'KDR_RUN_STATE',
   'KDR_LOCKED',
   'KDR_LOCK_CHANGED',
   'KDR_PLAN_CHANGED',

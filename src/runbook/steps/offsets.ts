@@ -1,0 +1,100 @@
+import { gatherTranslation } from '../../translate/gather.js';
+import { offsetsArgs, offsetsChange, offsetsPlan } from '../../translate/offsets-change.js';
+import type { OffsetsBody } from '../../translate/offsets-types.js';
+import { check, dataOf, type RunStep, type StepContext } from '../step.js';
+import type { Run } from '../types.js';
+import type { AssessData } from './assess.js';
+
+const argsOf = (ctx: StepContext, run: Run) =>
+  offsetsArgs.parse({
+    flow: ctx.flow.name,
+    groups: dataOf<AssessData>(run, 'assess')?.groups ?? run.groups,
+    from: 'scan',
+  });
+
+/**
+ * offsets (approval): translates every group of the run (one plan, one approval, all groups) from MM2's newest
+ * checkpoints and commits them on the target (groups must be empty there; rewinds refused), reading each back.
+ * Per-group progress: a worker that dies in the middle resumes without writing a group twice.
+ */
+export const offsets: RunStep = {
+  id: 'offsets',
+  gate: 'approval',
+  plan: async (ctx, run) => {
+    const a = argsOf(ctx, run);
+    const report = await gatherTranslation(ctx.config, ctx.log, { ...a, flow: ctx.flow });
+    const p = offsetsPlan(report, a);
+    return {
+      text: p.text,
+      body: p.body as unknown as Record<string, unknown>,
+      ...(p.refusals.length ? { refusals: p.refusals } : {}),
+    };
+  },
+  execute: async (ctx, run, body, io) => {
+    const b = body as unknown as OffsetsBody;
+    const a = argsOf(ctx, run);
+    const approved = { hash: '', text: '', body: b, refusals: [], empty: false, summary: '' };
+    const applied = await offsetsChange.apply(
+      { config: ctx.config, log: ctx.log, ports: ctx.ports },
+      a,
+      approved,
+      approved,
+      io,
+    );
+    const partitions = b.groups.reduce((n, g) => n + g.changes.length, 0);
+    return {
+      ok: applied.ok,
+      result: `${applied.text}${b.refused.length ? `; ${b.refused.length} group(s) refused in the plan and left alone` : ''}`,
+      checks: [
+        check(
+          'groups committed and read back',
+          applied.ok,
+          `${b.groups.length} group(s), ${partitions} partition(s)`,
+          'equal',
+        ),
+        check(
+          'groups refused in the plan',
+          b.refused.length === 0,
+          b.refused.map((r) => r.group).join(', ') || 'none',
+          'none',
+        ),
+      ],
+      data: {
+        cluster: b.cluster,
+        before: Object.fromEntries(
+          b.groups.map((g) => [
+            g.group,
+            g.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.from })),
+          ]),
+        ),
+      },
+    };
+  },
+  undo: async (ctx, _run, rec) => {
+    const d = rec.data as
+      | {
+          cluster: string;
+          before: Record<string, Array<{ topic: string; partition: number; offset: number | null }>>;
+        }
+      | undefined;
+    if (!d) return 'no offsets were written';
+    const restored: string[] = [];
+    const left: string[] = [];
+    for (const [group, parts] of Object.entries(d.before)) {
+      const back = parts
+        .filter((p) => p.offset !== null)
+        .map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset! }));
+      if (back.length === 0) {
+        left.push(group);
+        continue;
+      }
+      try {
+        await ctx.ports.offsets.commit(d.cluster, group, back);
+        restored.push(group);
+      } catch {
+        left.push(group);
+      }
+    }
+    return `restored the previous offsets of ${restored.length} group(s) on ${d.cluster}${left.length ? `; ${left.length} group(s) had none before (or are active) and keep the translated ones: ${left.slice(0, 5).join(', ')}` : ''}`;
+  },
+};
