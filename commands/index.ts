@@ -1,12 +1,15 @@
 import type { AnyCommand } from '../src/core/command.js';
 import { CommandRegistry } from '../src/core/registry.js';
+import { abort } from './abort.js';
 import { audit } from './audit.js';
 import { backup } from './backup.js';
 import { backups } from './backups.js';
 import { drift } from './drift.js';
+import { failover } from './failover.js';
 import { help } from './help.js';
 import { lag } from './lag.js';
 import { restore } from './restore.js';
+import { runbook } from './runbook.js';
 import { status } from './status.js';
 import { translate } from './translate.js';
 import { unlock } from './unlock.js';
@@ -21,6 +24,9 @@ export const COMMANDS: AnyCommand[] = [
   backups,
   restore,
   drift,
+  failover,
+  runbook,
+  abort,
   audit,
   unlock,
 ];

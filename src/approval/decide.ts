@@ -22,6 +22,8 @@ export interface DecisionDeps {
   poster: Poster;
   log: Logger;
   twoPersonRule: boolean;
+  /** Draws a plan that lives in another message (a runbook step) and reacts to its state; true when it did. */
+  renderPlan?: (plan: StoredPlan) => Promise<boolean>;
   /** Queues the execution; the job id is the plan id, so it can be queued only once. */
   enqueueExecution(planId: string): Promise<void>;
 }
@@ -69,7 +71,7 @@ export async function handleClick(d: DecisionDeps, c: Click): Promise<string> {
       'not an approver',
       plan,
     );
-  if (c.action === 'approve' && d.twoPersonRule && c.userId === plan.requester)
+  if (c.action === 'approve' && d.twoPersonRule && c.userId === plan.requester && !plan.confirmOnly)
     return refuse(
       'two-person rule: you requested this plan, so someone else must approve it. Nothing was done.',
       'own plan',
@@ -148,10 +150,12 @@ export async function handleClick(d: DecisionDeps, c: Click): Promise<string> {
 }
 
 export async function updateMessage(
-  d: { poster: Poster; log: Logger },
+  d: { poster: Poster; log: Logger; renderPlan?: (plan: StoredPlan) => Promise<boolean> },
   plan: StoredPlan,
   note?: string,
 ): Promise<void> {
+  // plans shown by another message (a runbook step lives in its run message) are drawn by their owner
+  if (d.renderPlan && (await d.renderPlan(plan).catch(() => false))) return;
   if (!plan.ts) return;
   await d.poster
     .updateMessage(plan.channel, plan.ts, approvalMessage(plan, note))

@@ -43,6 +43,8 @@ export interface StoredPlan {
   rejectedBy?: Decision;
   state: PlanState;
   result?: string;
+  /** A person's confirmation of a fact (a runbook's cutover): any approver, the requester included. */
+  confirmOnly?: boolean;
   /** Times execution started (more than 1: resumed after a worker died). */
   attempts?: number;
   approvedAt?: number;

@@ -58,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     caller: { transport: 'cli', userId: process.env.USER },
     confirm: confirmOnTerminal,
     ports: ports.get,
+    runbook: ports.runbook,
     ...(statuses ? { groupStatus: statuses.groupStatus } : {}),
   }).finally(async () => {
     statuses?.close();

@@ -9,6 +9,9 @@ import { ResourceLocks } from '../locks/resource-lock.js';
 import type { AuditPort, Ports } from '../pipeline/ports.js';
 import { ProgressStore } from '../pipeline/progress-store.js';
 import { connectRedis } from '../queue/redis-ready.js';
+import type { RunbookDeps } from '../runbook/engine.js';
+import { RunStore } from '../runbook/run-store.js';
+import { FAILOVER_STEPS } from '../runbook/steps/index.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
 
 /** The real ports on one Redis connection: plan store, locks, audit trail, progress, group offsets, index. */
@@ -24,6 +27,9 @@ export function realPorts(config: Config, log: Logger, redis: Redis, audit?: Aud
   };
 }
 
+export const runStore = (config: Config, redis: Redis) =>
+  new RunStore(redis, config.redis.prefix, join(config.dataDir, 'runs'));
+
 /** For a one-shot process (the CLI): ports opened on first use, closed with `close()`. */
 export function lazyPorts(config: Config, log: Logger) {
   let opened: Promise<{ redis: Redis; ports: Ports }> | undefined;
@@ -34,6 +40,15 @@ export function lazyPorts(config: Config, log: Logger) {
         ports: realPorts(config, log, redis),
       }));
       return (await opened).ports;
+    },
+    /** The runbook's dependencies in a terminal: no Slack, no queue (steps run in this process). */
+    runbook: async (): Promise<RunbookDeps> => {
+      opened ??= connectRedis(config.redis.url).then((redis) => ({
+        redis,
+        ports: realPorts(config, log, redis),
+      }));
+      const { redis, ports } = await opened;
+      return { config, log, ports, runs: runStore(config, redis), steps: FAILOVER_STEPS };
     },
     close: async () => {
       if (!opened) return;

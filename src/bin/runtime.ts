@@ -19,11 +19,15 @@ import { ExecQueue, startExecWorker } from '../queue/exec-queue.js';
 import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
 import { type MaintenanceWorker, startMaintenanceWorker } from '../queue/maintenance-worker.js';
 import { redisForWorker } from '../queue/redis.js';
+import { onStepPlan, type RunbookDeps, STEP_KIND } from '../runbook/engine.js';
+import { abortChange } from '../runbook/run-control.js';
+import { stepChange } from '../runbook/step-change.js';
+import { FAILOVER_STEPS } from '../runbook/steps/index.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
 import { type CheckpointIndexer, startCheckpointIndexer } from '../translate/checkpoint-indexer.js';
-import { realPorts } from './ports.js';
+import { realPorts, runStore } from './ports.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -65,6 +69,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let metricsServer: Server | undefined;
   let closeBot: () => Promise<void> = async () => undefined;
   let closeWorker: () => Promise<void> = async () => undefined;
+  let runbookDeps: RunbookDeps | undefined;
   const prefix = o.config.redis.prefix;
   if (o.withWorker) {
     const poster = new SlackPoster(o.botToken, o.slackApiUrl);
@@ -113,6 +118,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ports,
       audit,
       registry: REGISTRY,
+      runbook: async () => runbookDeps!,
       ...(store
         ? {
             groupStatus: async (flow: string, group: string) =>
@@ -123,18 +129,31 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await rt.worker.waitUntilReady();
     // Approved plans: executed once each (the job id is the plan id), by the change their kind names.
     const execLog = o.log.child({ component: 'exec' });
+    const sweepQueue = new ExecQueue(o.config.redis.url, prefix);
+    const runbook: RunbookDeps = {
+      config: o.config,
+      log: o.log.child({ component: 'runbook' }),
+      ports,
+      runs: runStore(o.config, stateRedis),
+      steps: FAILOVER_STEPS,
+      chat: poster,
+      enqueue: (id) => sweepQueue.enqueue(id),
+    };
+    runbookDeps = runbook;
+    const changes = REGISTRY.changes();
+    for (const c of [stepChange(runbook), abortChange(runbook)]) changes.set(c.kind, c);
     const execEnv = {
       config: o.config,
       log: execLog,
       ports,
-      changes: REGISTRY.changes(),
-      notify: (plan: StoredPlan) => updateMessage({ poster, log: execLog }, plan),
+      changes,
+      notify: (plan: StoredPlan) =>
+        updateMessage({ poster, log: execLog, renderPlan: (p) => renderRunPlan(runbook, p) }, plan),
     };
     rt.execWorker = startExecWorker(o.config.redis.url, prefix, (planId, finalAttempt) =>
       executeApproved(execEnv, planId, { finalAttempt }),
     );
     await rt.execWorker.waitUntilReady();
-    const sweepQueue = new ExecQueue(o.config.redis.url, prefix);
     const sweeper = startSweeper(
       {
         plans: ports.plans,
@@ -159,7 +178,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     clickRedis.on('error', () => undefined); // reported by the click that needed it
     const execQueue = new ExecQueue(o.config.redis.url, prefix);
     const slack = new SlackPoster(o.botToken, o.slackApiUrl);
+    const clickPorts = realPorts(o.config, o.log, clickRedis);
+    const clickRunbook: RunbookDeps = {
+      config: o.config,
+      log: o.log.child({ component: 'runbook' }),
+      ports: clickPorts,
+      runs: runStore(o.config, clickRedis),
+      steps: FAILOVER_STEPS,
+      chat: slack,
+      enqueue: (id) => execQueue.enqueue(id),
+    };
     const decisions: DecisionDeps = {
+      renderPlan: (p) => renderRunPlan(clickRunbook, p),
       plans: new PlanStore(clickRedis, prefix),
       approvers: new Approvers(o.config.slack?.approvers ?? { users: [], usergroups: [] }, slack),
       audit: threadedAuditLog(clickRedis, prefix, o.config, slack),
@@ -200,6 +230,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
   };
   return rt;
+}
+
+/** Runbook step plans are drawn in their run message (and move the run on); other plans are not ours. */
+async function renderRunPlan(d: RunbookDeps, plan: StoredPlan): Promise<boolean> {
+  if (plan.kind !== STEP_KIND) return false;
+  await onStepPlan(d, plan);
+  return true;
 }
 
 /** The runtime's explicit options win over the config's (tests: a unique prefix, any free metrics port). */

@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import type { AnyChange } from '../pipeline/change.js';
 import type { Ports } from '../pipeline/ports.js';
 import type { PlanRequest } from '../pipeline/run-change.js';
+import type { RunbookDeps } from '../runbook/engine.js';
 import type { Logger } from './logger.js';
 
 /** Block Kit as plain JSON; kdr's own minimal type so that no Bolt/Slack type leaves src/slack/. */
@@ -29,6 +30,8 @@ export interface CommandContext {
   confirm?: (planText: string, prompt: string) => Promise<boolean>;
   /** The sub-commands of this kdr (set by the dispatcher from its registry; `help` prints their usage). */
   registry?: { usage(sub?: string): string };
+  /** The runbook engine's dependencies (run store, steps, Slack and the queue where the process has them). */
+  runbook?: () => Promise<RunbookDeps>;
   /** Set by the transport that received the command (the bot's request id), so log lines carry one. */
   requestId?: string;
 }

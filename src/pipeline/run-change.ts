@@ -20,6 +20,8 @@ export interface TerminalGate {
   actor: AuditActor;
   /** `--yes`: no question asked, recorded as such. */
   yes: boolean;
+  /** A read-only or waiting step of a runbook: no question, recorded as automatic. */
+  auto?: boolean;
   confirm?: (planText: string, prompt: string) => Promise<boolean>;
 }
 
@@ -68,7 +70,7 @@ export async function runOnTerminal(
     }
     await record(`${change.audit}.plan`, 'planned', plan, { summary: plan.summary });
     const authorisedBy = await confirm(change, plan, gate, record);
-    if (!gate.yes) {
+    if (!gate.yes && !gate.auto) {
       // what is executed must be what was confirmed: plan again, under the same lock
       const live = await change.plan(env, a);
       if (live.hash !== plan.hash) {
@@ -100,6 +102,10 @@ async function confirm(
   gate: TerminalGate,
   record: (action: string, outcome: string, plan?: ChangePlan) => Promise<unknown>,
 ): Promise<string> {
+  if (gate.auto) {
+    await record(`${change.audit}.confirm`, 'automatic step', plan);
+    return 'automatic step';
+  }
   if (gate.yes) {
     await record(`${change.audit}.confirm`, 'confirmed by --yes', plan);
     return '--yes';

@@ -9,6 +9,7 @@ import { dispatch, parseCommandLine } from '../core/dispatch.js';
 import type { Logger } from '../core/logger.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Ports } from '../pipeline/ports.js';
+import type { RunbookDeps } from '../runbook/engine.js';
 import { Coalescer } from './coalesce.js';
 import { COMMAND_QUEUE, type CommandJobResult, commandJobSchema } from './jobs.js';
 import { redisForWorker } from './redis.js';
@@ -20,6 +21,7 @@ export interface CommandWorkerOptions {
   /** The worker's ports (plan store, locks, audit trail with Slack threads, progress, group offsets). */
   ports: Ports;
   registry: CommandRegistry;
+  runbook?: () => Promise<RunbookDeps>;
   audit: AuditLog;
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
 }
@@ -46,6 +48,7 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
           caller: { transport: 'worker', userId: data.userId, channelId: data.channelId },
           requestId: data.requestId,
           ports: async () => opts.ports,
+          ...(opts.runbook ? { runbook: opts.runbook } : {}),
           requestApproval: planRequester(
             opts.config,
             plans,
