@@ -1,4 +1,4 @@
-import type { Block } from './command.js';
+import type { Block } from './block.js';
 
 /** What kdr's domain needs from a chat (Slack); the Slack adapter in src/slack/ implements it. */
 export interface Message {

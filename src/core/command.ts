@@ -4,11 +4,11 @@ import type { Config } from '../config/load.js';
 import type { AnyChange } from '../pipeline/change.js';
 import type { Ports } from '../pipeline/ports.js';
 import type { PlanRequest } from '../pipeline/run-change.js';
-import type { RunbookDeps } from '../runbook/engine.js';
+import type { RunbookDeps } from '../runbook/deps.js';
+import type { Block } from './block.js';
 import type { Logger } from './logger.js';
 
-/** Block Kit as plain JSON; kdr's own minimal type so that no Bolt/Slack type leaves src/slack/. */
-export type Block = Record<string, unknown> & { type: string };
+export type { Block };
 
 export interface Caller {
   transport: 'cli' | 'slack' | 'worker';

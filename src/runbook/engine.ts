@@ -2,28 +2,15 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { StoredPlan } from '../approval/plan-store-port.js';
 import type { AuditActor } from '../audit/audit-log.js';
 import { findFlow } from '../config/find-flow.js';
-import type { Config } from '../config/load.js';
-import type { Poster } from '../core/chat.js';
 import { KdrError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
-import type { Ports } from '../pipeline/ports.js';
+import type { RunbookDeps } from './deps.js';
 import { writeReport } from './report.js';
-import { pairOf, type RunStorePort } from './run-store.js';
+import { pairOf } from './run-store.js';
 import { runMessage, stakeholderText } from './run-view.js';
 import type { RunStep, StepContext } from './step.js';
 import type { Run, StepId, StepRecord } from './types.js';
 
-export interface RunbookDeps {
-  config: Config;
-  log: Logger;
-  ports: Ports;
-  runs: RunStorePort;
-  steps: RunStep[];
-  /** Slack, where the run lives there. */
-  chat?: Poster;
-  /** Queues an approved step plan for the worker (absent in the terminal, which runs steps itself). */
-  enqueue?: (planId: string) => Promise<void>;
-}
+export type { RunbookDeps } from './deps.js';
 
 export const STEP_KIND = 'runbook.step';
 const ACTIVE = new Set(['open', 'running', 'waiting']);

@@ -1,8 +1,8 @@
 import { APPROVE_ACTION, REJECT_ACTION } from '../approval/approval-view.js';
 import type { StoredPlan } from '../approval/plan-store-port.js';
 import type { Config } from '../config/load.js';
+import type { Block } from '../core/block.js';
 import type { Message } from '../core/chat.js';
-import type { Block } from '../core/command.js';
 import { formatDuration } from '../core/duration.js';
 import type { Run, StepRecord } from './types.js';
 

@@ -1,0 +1,18 @@
+import type { Config } from '../config/load.js';
+import type { Poster } from '../core/chat.js';
+import type { Logger } from '../core/logger.js';
+import type { Ports } from '../pipeline/ports.js';
+import type { RunStorePort } from './run-store.js';
+import type { RunStep } from './step.js';
+
+export interface RunbookDeps {
+  config: Config;
+  log: Logger;
+  ports: Ports;
+  runs: RunStorePort;
+  steps: RunStep[];
+  /** Slack, where the run lives there. */
+  chat?: Poster;
+  /** Queues an approved step plan for the worker (absent in the terminal, which runs steps itself). */
+  enqueue?: (planId: string) => Promise<void>;
+}
