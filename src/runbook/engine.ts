@@ -170,6 +170,18 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
     );
   const stored = stepPlan(d, run, step, planId, plan.text, plan.body);
   await d.ports.plans.create(stored);
+  await d.ports.audit.append({
+    action: 'plan.create',
+    actor: { transport: 'worker', user: 'kdr', via: `runbook ${run.run}` },
+    subject: stored.subject,
+    outcome:
+      step.gate === 'auto'
+        ? 'approved: automatic step (read-only or waiting)'
+        : `pending: ${stored.needed} ${step.gate === 'confirm' ? 'confirmation' : 'approval'}(s) needed by ${new Date(stored.expiresAt).toISOString()}`,
+    planId,
+    planHash: stored.hash,
+    ...(run.channel && run.ts ? { where: { channel: run.channel, ts: run.ts } } : {}),
+  });
   if (step.gate === 'auto') await d.ports.plans.decide(planId, 'kdr', 'approve');
   run = await d.runs.update(runId, (r) => {
     const s = r.steps.find((x) => x.id === step.id)!;

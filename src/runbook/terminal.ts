@@ -1,4 +1,5 @@
 import type { AuditActor } from '../audit/audit-log.js';
+import { KdrError } from '../core/errors.js';
 import { runOnTerminal } from '../pipeline/run-change.js';
 import { advance, type RunbookDeps } from './engine.js';
 import { stepChange } from './step-change.js';
@@ -32,7 +33,7 @@ export async function driveInTerminal(d: RunbookDeps, runId: string, gate: Termi
       return r;
     });
     const auto = step.gate === 'auto';
-    await runOnTerminal(
+    const ran = await runOnTerminal(
       env,
       change,
       { run: runId, step: step.id },
@@ -50,7 +51,17 @@ export async function driveInTerminal(d: RunbookDeps, runId: string, gate: Termi
             }
           : {}),
       },
-    );
+    ).catch(async (err: unknown) => {
+      // declined, refused or failed before the step ran: the run waits for a person, with the reason
+      const why = err instanceof KdrError ? `${err.message}${err.hint ? ` (${err.hint})` : ''}` : String(err);
+      await d.runs.update(runId, (r) => ({
+        ...r,
+        state: 'waiting',
+        waitingFor: `a person: ${step.id} not run: ${why}; \`kdr runbook ${runId} retry\` or \`kdr abort ${runId}\``,
+      }));
+      return undefined;
+    });
+    if (!ran) return (await d.runs.get(runId))!;
     const after = (await d.runs.get(runId))!;
     const s = after.steps.find((x) => x.id === step.id)!;
     gate.progress?.(`${s.state === 'done' ? 'done' : s.state.toUpperCase()} ${s.id}: ${s.result ?? ''}`);

@@ -1,0 +1,173 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Consumer } from 'kafkajs';
+import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
+import { eventually, fixtureKafka, sandboxConfig } from './sandbox.js';
+import type { SlackRig } from './slack.js';
+
+/**
+ * A kdr config for a failover test: the sandbox's primary under its own alias, with the extra MM2 flow's
+ * connectors (test/helpers/extra-flow.ts), the test's groups, Slack channels and a stopProducers hook that
+ * touches `stopFile` (the test's producer stops when it appears).
+ */
+export function failoverConfigFile(dir: string, alias: string, stopFile: string): string {
+  const s = sandboxConfig();
+  const path = join(dir, `${alias}.kdr.yaml`);
+  writeFileSync(
+    path,
+    `clusters:
+  primary: { bootstrap: ["${s.clusters.primary!.bootstrap[0]}"] }
+  ${alias}: { bootstrap: ["${s.clusters.primary!.bootstrap[0]}"] }
+  dr: { bootstrap: ["${s.clusters.dr!.bootstrap[0]}"], connect: { url: "${s.clusters.dr!.connect!.url}" } }
+flows:
+  - name: ${alias}-to-dr
+    source: ${alias}
+    target: dr
+    topics: "${alias}-t.*"
+    groups: "${alias}-g.*"
+    mm2: { mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }
+    rpo: 60s
+    rto: 15m
+slack:
+  channels: { ops: C0FOOPS, incidents: C0FOINC, stakeholders: C0FOSTK }
+  approvers: { users: [U0ALICE, U0BOB], usergroups: [S0DRLEADS] }
+  twoPersonRule: true
+  approvalTtl: 10m
+hooks:
+  stopProducers: { command: ["touch", "${stopFile}"] }
+redis: { url: "${s.redis.url}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
+dataDir: "${join(dir, 'data')}"
+`,
+  );
+  return path;
+}
+
+/**
+ * Numbered, keyed records (acks=all) in batches every 20 ms (a few hundred per second) until `stopFile` exists:
+ * the producer's own log of what the cluster acknowledged.
+ */
+export function startTraffic(bootstrap: string, topic: string, stopFile: string, partitions: number) {
+  const producer = fixtureKafka(bootstrap).producer({ allowAutoTopicCreation: false });
+  const acked: string[] = [];
+  let n = 0;
+  let stopped = false;
+  const done = (async () => {
+    await producer.connect();
+    while (!stopped && !existsSync(stopFile)) {
+      const batch = Array.from({ length: 8 }, () => {
+        const i = n++;
+        return { key: `k${i}`, value: `v${i}`, partition: i % partitions };
+      });
+      await producer.send({ topic, acks: -1, messages: batch });
+      acked.push(...batch.map((m) => m.value));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await producer.disconnect();
+  })();
+  return {
+    acked,
+    done,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+/** A live consumer of `topic` in `group`: commits as it goes, remembers every value it read. */
+export async function liveConsumer(bootstrap: string, group: string, topic: string) {
+  const consumer: Consumer = fixtureKafka(bootstrap).consumer({
+    groupId: group,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+  });
+  const read: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: true,
+    autoCommitInterval: 200,
+    eachMessage: async ({ message }) => void read.push(String(message.value)),
+  });
+  return { read, stop: () => consumer.disconnect() };
+}
+
+interface RunButton {
+  planId: string;
+  ts: string;
+  label: string;
+}
+
+/** The approve/confirm button the run message shows now, if any. */
+export function currentButton(rig: SlackRig, channel: string): RunButton | undefined {
+  const m = rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo);
+  const actions = (
+    m?.blocks as
+      | Array<{ type: string; elements?: Array<{ value?: string; text?: { text: string } }> }>
+      | undefined
+  )?.find((b) => b.type === 'actions');
+  const b = actions?.elements?.[0];
+  return m && b?.value ? { planId: b.value, ts: m.ts, label: b.text?.text ?? '' } : undefined;
+}
+
+export const runMessageText = (rig: SlackRig, channel: string) =>
+  JSON.stringify(
+    rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)?.blocks ??
+      [],
+  );
+
+export function slash(rig: SlackRig, text: string, user: string, channel: string) {
+  return sendSlashCommand({
+    appUrl: rig.appUrl,
+    signingSecret: rig.signingSecret,
+    text,
+    userId: user,
+    channelId: channel,
+    responseUrlBase: `${rig.emulator.url}/response`,
+  });
+}
+
+export function clickButton(
+  rig: SlackRig,
+  channel: string,
+  b: RunButton,
+  user: string,
+  action: 'approve' | 'reject' = 'approve',
+) {
+  return sendBlockAction({
+    appUrl: rig.appUrl,
+    signingSecret: rig.signingSecret,
+    userId: user,
+    channelId: channel,
+    messageTs: b.ts,
+    actionId: action === 'approve' ? 'kdr_approve' : 'kdr_reject',
+    value: b.planId,
+    responseUrlBase: `${rig.emulator.url}/response`,
+  });
+}
+
+/**
+ * A scripted approver: clicks every button the run message shows (once per plan), calling `before(label)` first,
+ * until `until()` holds.
+ */
+export async function approveAll(
+  rig: SlackRig,
+  channel: string,
+  user: string,
+  until: () => Promise<boolean>,
+  before: (label: string) => Promise<void> = async () => undefined,
+  timeoutMs = 240_000,
+) {
+  const clicked = new Set<string>();
+  await eventually('the run to finish its steps', timeoutMs, async () => {
+    if (await until()) return true;
+    const b = currentButton(rig, channel);
+    if (b && !clicked.has(b.planId)) {
+      clicked.add(b.planId);
+      await before(b.label);
+      await clickButton(rig, channel, b, user);
+    }
+    return undefined;
+  });
+  return clicked;
+}

@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AuditLog } from '../../src/audit/audit-log.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { ConnectRest } from '../../src/mm2/connect-rest.js';
+import { connectRedis } from '../../src/queue/redis-ready.js';
+import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
+import { runKdr } from '../helpers/cli.js';
+import { type ExtraFlow, startExtraFlow } from '../helpers/extra-flow.js';
+import {
+  approveAll,
+  clickButton,
+  currentButton,
+  failoverConfigFile,
+  liveConsumer,
+  runMessageText,
+  slash,
+  startTraffic,
+} from '../helpers/failover-fixture.js';
+import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { type SlackRig, startSlackRig } from '../helpers/slack.js';
+import {
+  commitOnSource,
+  mirroredTopic,
+  translatable,
+  waitForCheckpoints,
+} from '../helpers/translate-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kdr-fo-'));
+const base = sandboxConfig();
+const PRIMARY = base.clusters.primary!.bootstrap[0]!;
+const DR = base.clusters.dr!.bootstrap[0]!;
+const rest = new ConnectRest(base.clusters.dr!.connect!.url, 5000);
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+/** An MM2 flow of its own (alias of primary), a mirrored topic, `groups` checkpointed on it, and a kdr config. */
+async function flowWithGroups(nGroups: number) {
+  const alias = `fo${randomBytes(3).toString('hex')}`;
+  const topic = `${alias}-t1`;
+  const ex: ExtraFlow = await startExtraFlow(alias, `(${alias}-t.*|heartbeats)`, {
+    type: 'default',
+    separator: '.',
+  });
+  cleanups.push(() => ex.stop());
+  await mirroredTopic(ex.config, ex.flow, topic, 2, 10, `${alias}.${topic}`);
+  const groups = Array.from({ length: nGroups }, (_, i) => `${alias}-g${i}`);
+  const at = await translatable(ex.config, ex.flow, topic, 2, 10);
+  for (const g of groups) await commitOnSource(ex.config, ex.flow, g, topic, [at(0, 2), at(1, 2)]);
+  await waitForCheckpoints(ex.config, ex.flow, groups, 2);
+  const stopFile = join(dir, `${alias}.stop`);
+  const file = failoverConfigFile(dir, alias, stopFile);
+  return { alias, topic, groups, stopFile, file, flow: `${alias}-to-dr`, ex };
+}
+
+const connectorStates = async (alias: string) =>
+  Promise.all(
+    [`${alias}->dr.MirrorSourceConnector`, `${alias}->dr.MirrorCheckpointConnector`].map(
+      async (n) => (await rest.connectorStatus(n)).state,
+    ),
+  );
+
+async function readAllValues(topic: string): Promise<string[]> {
+  const r = new ClusterReader('dr', base.clusters.dr!);
+  const out: string[] = [];
+  try {
+    await r.readAll(topic, (rec) => void out.push(String(rec.value)));
+  } finally {
+    await r.close();
+  }
+  return out;
+}
+
+const runId = (rig: SlackRig, channel: string) =>
+  /run (r-[0-9a-f]{8})/.exec(runMessageText(rig, channel))?.[1];
+
+describe('the staged failover runbook on the real sandbox, through Slack', () => {
+  it('planned failover, nothing lost: 50 groups, live traffic, each step approved by another person', async () => {
+    const f = await flowWithGroups(49);
+    const live = `${f.alias}-g-live`;
+    const config = approvalConfig(
+      600_000,
+      loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fo') }),
+    );
+    const rig = await startSlackRig({ config });
+    cleanups.push(() => rig.stop());
+    const traffic = startTraffic(PRIMARY, f.topic, f.stopFile, 2);
+    const onPrimary = await liveConsumer(PRIMARY, live, f.topic);
+    cleanups.push(() => onPrimary.stop());
+    await eventually('live traffic and consumption', 30_000, async () =>
+      traffic.acked.length > 200 && onPrimary.read.length > 100 ? true : undefined,
+    );
+    await eventually('the live group checkpointed', 60_000, async () => {
+      const r = await runKdr(['translate', live, '--json', '--config', f.file], {
+        KDR_QUEUE_PREFIX: rig.prefix,
+      });
+      return r.code === 0 &&
+        JSON.parse(r.stdout).groups[0]?.rows.some((x: { translated: number | null }) => x.translated !== null)
+        ? true
+        : undefined;
+    });
+
+    expect((await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS')).status).toBe(200);
+    const first = await eventually('the freeze approval in the run message', 60_000, async () => {
+      const b = currentButton(rig, 'C0FOINC');
+      return b && runMessageText(rig, 'C0FOINC').includes('freeze') && b.label.startsWith('Approve')
+        ? b
+        : undefined;
+    });
+    const id = runId(rig, 'C0FOINC')!;
+    // a second failover on the same pair names the running one; the requester cannot approve her own step
+    await slash(rig, `failover ${f.flow}`, 'U0CAROL', 'C0FOOPS');
+    await eventually('the second failover refused', 30_000, async () =>
+      rig.emulator.state.messages.find(
+        (m) => m.channel === 'C0FOOPS' && m.text.includes(`run ${id}`) && m.text.includes('refused'),
+      ),
+    );
+    await clickButton(rig, 'C0FOINC', first, 'U0ALICE');
+    await eventually('two-person refusal', 15_000, async () =>
+      ephemeralsTo(rig, 'U0ALICE', 'C0FOINC').find((t) => t.includes('two-person rule')),
+    );
+
+    let onDr: Awaited<ReturnType<typeof liveConsumer>> | undefined;
+    const show = async () =>
+      JSON.parse(
+        (await runKdr(['runbook', id, '--json', '--config', f.file], { KDR_QUEUE_PREFIX: rig.prefix }))
+          .stdout,
+      ).run;
+    await approveAll(
+      rig,
+      'C0FOINC',
+      'U0BOB',
+      async () => ['completed', 'failed', 'aborted'].includes((await show()).state),
+      async (label) => {
+        if (label.startsWith('Confirm')) {
+          // the clients switch: the live group stops on primary and starts on DR at the translated offsets
+          await onPrimary.stop();
+          onDr = await liveConsumer(DR, live, `${f.alias}.${f.topic}`);
+          cleanups.push(() => onDr!.stop());
+        }
+      },
+    ).catch(async (err: Error) => {
+      throw new Error(
+        `${err.message}\n${JSON.stringify(
+          (await show()).steps.map(
+            (s: { id: string; state: string; result?: string }) => `${s.id}:${s.state}:${s.result}`,
+          ),
+          null,
+          1,
+        )}\n${(await show()).waitingFor}`,
+      );
+    });
+    const run = await show();
+    expect(
+      run.state,
+      JSON.stringify(
+        run.steps.map(
+          (s: { id: string; state: string; result?: string }) => `${s.id}:${s.state}:${s.result}`,
+        ),
+      ),
+    ).toBe('completed');
+    expect(run.measurements.rpoRecords).toBe(0);
+    expect(run.splitBrain).toBeNull();
+    await traffic.done;
+    expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
+
+    // every acknowledged record is on DR
+    const mirrored = new Set(await readAllValues(`${f.alias}.${f.topic}`));
+    expect(traffic.acked.filter((v) => !mirrored.has(v))).toEqual([]);
+    // the live group continues on DR with nothing skipped
+    await eventually('the DR consumer caught up', 60_000, async () => {
+      const seen = new Set([...onPrimary.read, ...onDr!.read]);
+      return traffic.acked.every((v) => seen.has(v)) ? true : undefined;
+    });
+    const dupes = onDr!.read.filter((v) => onPrimary.read.includes(v)).length;
+    expect(dupes).toBeLessThan(onPrimary.read.length);
+
+    // the audit trail: chain verifies; every gated step has plan, approval and execution with one hash
+    const redis = await connectRedis(base.redis.url);
+    const trail = await new AuditLog(redis, rig.prefix).read().finally(() => redis.disconnect());
+    expect(trail.verified).toBe(true);
+    for (const step of ['freeze', 'fence', 'offsets', 'cutover']) {
+      const planId = run.steps.find((s: { id: string }) => s.id === step).planId;
+      const mine = trail.entries.filter((e) => e.planId === planId);
+      expect(
+        mine.map((e) => e.action),
+        step,
+      ).toEqual(expect.arrayContaining(['plan.create', 'plan.approve', 'plan.execute']));
+      expect(new Set(mine.map((e) => e.planHash)).size, step).toBe(1);
+      expect(
+        mine.filter((e) => e.action === 'plan.execute' && e.outcome.startsWith('executed')),
+      ).toHaveLength(1);
+    }
+    const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
+    expect(stakeholders.map((m) => m.text.slice(0, 40))).toHaveLength(3);
+  }, 420_000);
+
+  it('abort at fence: connectors run again, DR offsets untouched, the pair released', async () => {
+    const f = await flowWithGroups(3);
+    const config = approvalConfig(
+      600_000,
+      loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fa') }),
+    );
+    const rig = await startSlackRig({ config });
+    cleanups.push(() => rig.stop());
+    const dr = new ClusterReader('dr', base.clusters.dr!);
+    cleanups.push(() => dr.close());
+    await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
+    await approveAll(rig, 'C0FOINC', 'U0BOB', async () => {
+      const t = runMessageText(rig, 'C0FOINC');
+      return t.includes('*fence* done') ? true : false;
+    });
+    const id = runId(rig, 'C0FOINC')!;
+    expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
+    await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
+    const abortPlan = await eventually('the abort approval', 30_000, async () =>
+      currentButton(rig, 'C0FOABT'),
+    );
+    await clickButton(rig, 'C0FOABT', abortPlan, 'U0BOB');
+    await eventually('aborted', 60_000, async () =>
+      runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
+    );
+    await eventually('connectors running again', 60_000, async () =>
+      (await connectorStates(f.alias)).every((s) => s === 'RUNNING') ? true : undefined,
+    );
+    for (const g of f.groups) expect(await dr.groupOffsets(g)).toEqual([]);
+    const redis = await connectRedis(base.redis.url);
+    const pairs = await redis.keys(`${rig.prefix}:run-pair:*`).finally(() => redis.disconnect());
+    expect(pairs).toEqual([]);
+    const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
+    expect(stakeholders.at(-1)?.text).toContain('aborted');
+  }, 300_000);
+});
