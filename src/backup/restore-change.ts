@@ -34,12 +34,21 @@ export const restoreChange: Change<RestoreRequest, RestoreBody> = {
   describe: (r) => `restore ${r.backupId}`,
   plan: async (env, r) => {
     const { plan } = await planFromRequest(env.config, env.log, r);
+    const run = await env.ports.runs?.activeOn(r.to);
     return {
       hash: plan.hash,
       text: restorePlanText(plan),
       body: { actions: plan.actions.map(describeAction) },
-      refusals: [],
-      empty: plan.actions.length === 0,
+      refusals: run
+        ? [
+            {
+              code: 'KDR_RUN_ACTIVE',
+              message: `run ${run} holds ${r.to}: restores there are refused while it runs`,
+              hint: `wait for it, or abort it: \`kdr runbook ${run}\``,
+            },
+          ]
+        : [],
+      empty: plan.actions.length === 0 && !run,
       summary: `restore ${r.backupId} onto ${r.to}: ${plan.actions.length} action(s)`,
       view: plan,
     };

@@ -24,6 +24,7 @@ export function realPorts(config: Config, log: Logger, redis: Redis, audit?: Aud
     progress: new ProgressStore(redis, prefix),
     offsets: new KafkaGroupOffsets(config, log),
     checkpointIndex: new CheckpointIndex(redis, prefix),
+    runs: runStore(config, redis),
   };
 }
 

@@ -37,6 +37,8 @@ export interface Ports {
   audit: AuditPort;
   progress: ProgressPort;
   offsets: GroupOffsetsPort;
+  /** Which runbook run holds a cluster (its pair); manual changes there are refused while one does. */
+  runs?: { activeOn(cluster: string): Promise<string | undefined> };
   /** The worker's checkpoint index, where Redis is at hand (translation scans the topic without it). */
   checkpointIndex?: CheckpointIndex;
 }

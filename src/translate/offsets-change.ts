@@ -106,7 +106,15 @@ export const offsetsChange: Change<OffsetsArgs, OffsetsBody> = {
       failback: a.failback,
       ...(env.ports.checkpointIndex ? { index: env.ports.checkpointIndex } : {}),
     });
-    return offsetsPlan(report, a);
+    const p = offsetsPlan(report, a);
+    const run = await env.ports.runs?.activeOn(p.body.cluster);
+    if (run)
+      p.refusals.unshift({
+        code: 'KDR_RUN_ACTIVE',
+        message: `run ${run} holds ${p.body.cluster}: manual offset commits there are refused while it runs`,
+        hint: `the run's offsets step commits them; see \`kdr runbook ${run}\``,
+      });
+    return p;
   },
   pin: (a, plan) => ({
     ...a,

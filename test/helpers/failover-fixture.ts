@@ -10,14 +10,16 @@ import type { SlackRig } from './slack.js';
  * connectors (test/helpers/extra-flow.ts), the test's groups, Slack channels and a stopProducers hook that
  * touches `stopFile` (the test's producer stops when it appears).
  */
-export function failoverConfigFile(dir: string, alias: string, stopFile: string): string {
+export function failoverConfigFile(dir: string, alias: string, stopFile: string, deadSource = false): string {
   const s = sandboxConfig();
-  const path = join(dir, `${alias}.kdr.yaml`);
+  const path = join(dir, `${alias}${deadSource ? '-dead' : ''}.kdr.yaml`);
+  // deadSource: kdr is pointed at an address where nothing answers, while MM2 still reads the real primary
+  const source = deadSource ? '127.0.0.1:9' : s.clusters.primary!.bootstrap[0];
   writeFileSync(
     path,
     `clusters:
   primary: { bootstrap: ["${s.clusters.primary!.bootstrap[0]}"] }
-  ${alias}: { bootstrap: ["${s.clusters.primary!.bootstrap[0]}"] }
+  ${alias}: { bootstrap: ["${source}"], timeouts: { connectMs: 1000, requestMs: 2000, probeMs: 1500 } }
   dr: { bootstrap: ["${s.clusters.dr!.bootstrap[0]}"], connect: { url: "${s.clusters.dr!.connect!.url}" } }
 flows:
   - name: ${alias}-to-dr

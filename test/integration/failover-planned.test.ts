@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,12 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
         (m) => m.channel === 'C0FOOPS' && m.text.includes(`run ${id}`) && m.text.includes('refused'),
       ),
     );
+    // manual offset commits on the pair's clusters are refused while the run holds them
+    const manual = await runKdr(['translate', f.groups[0]!, '--commit', '--yes', '--config', f.file], {
+      KDR_QUEUE_PREFIX: rig.prefix,
+    });
+    expect(manual.code).toBe(1);
+    expect(manual.stderr).toContain(`run ${id} holds dr`);
     await clickButton(rig, 'C0FOINC', first, 'U0ALICE');
     await eventually('two-person refusal', 15_000, async () =>
       ephemeralsTo(rig, 'U0ALICE', 'C0FOINC').find((t) => t.includes('two-person rule')),
@@ -235,5 +241,65 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(pairs).toEqual([]);
     const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
     expect(stakeholders.at(-1)?.text).toContain('aborted');
+  }, 300_000);
+
+  it('from the terminal with --yes: the same steps, the same report, break-glass entries', async () => {
+    const f = await flowWithGroups(3);
+    const env = { KDR_QUEUE_PREFIX: unique('kdr-fc') };
+    const r = await runKdr(['failover', f.flow, '--yes', '--json', '--config', f.file], env);
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout);
+    expect(run.state, r.stdout).toBe('completed');
+    expect(run.steps.map((s: { id: string; state: string }) => `${s.id}:${s.state}`)).toEqual([
+      'open:done',
+      'assess:done',
+      'freeze:done',
+      'drain:done',
+      'fence:done',
+      'offsets:done',
+      'cutover:done',
+      'registry:skipped',
+      'verify:done',
+      'declare:done',
+    ]);
+    expect(run.measurements.rpoRecords).toBe(0);
+    expect(run.measurements.rtoMs).toBeGreaterThan(0);
+    const report = readFileSync(join(dir, 'data', 'runs', run.run, 'report.md'), 'utf8');
+    expect(report).toContain('RPO: 0 record(s)');
+    expect(existsSync(join(dir, 'data', 'runs', `${run.run}.json`))).toBe(true);
+    const list = JSON.parse((await runKdr(['runbook', '--json', '--config', f.file], env)).stdout);
+    expect(list.runs[0]).toMatchObject({ run: run.run, state: 'completed', rpoRecords: 0 });
+    const audit = JSON.parse((await runKdr(['audit', '--json', '--config', f.file], env)).stdout);
+    const confirmed = audit.entries.filter((e: { action: string }) => e.action === 'runbook.confirm');
+    expect(confirmed.map((e: { outcome: string }) => e.outcome)).toEqual([
+      'automatic step',
+      'confirmed by --yes',
+      'automatic step',
+      'confirmed by --yes',
+      'confirmed by --yes',
+      'confirmed by --yes',
+      'automatic step',
+      'automatic step',
+    ]);
+    expect(confirmed.every((e: { actor: { via: string } }) => e.actor.via.includes('break-glass'))).toBe(
+      true,
+    );
+    expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
+  }, 300_000);
+
+  it('unplanned while MM2 still sees the primary: refused, kdr is the one partitioned', async () => {
+    const f = await flowWithGroups(1);
+    const dead = failoverConfigFile(dir, f.alias, f.stopFile, true);
+    const r = await runKdr(['failover', f.flow, '--unplanned', '--yes', '--json', '--config', dead], {
+      KDR_QUEUE_PREFIX: unique('kdr-fp'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const run = JSON.parse(r.stdout);
+    const assess = run.steps.find((s: { id: string }) => s.id === 'assess');
+    expect(assess.state).toBe('failed');
+    expect(assess.result).toContain('kdr is partitioned, not the primary');
+    expect(run.state).toBe('waiting');
+    expect(run.steps.find((s: { id: string }) => s.id === 'fence').state).toBe('pending');
+    expect(await connectorStates(f.alias)).toEqual(['RUNNING', 'RUNNING']);
   }, 300_000);
 });
