@@ -23,6 +23,7 @@ import { onStepPlan, type RunbookDeps, STEP_KIND } from '../runbook/engine.js';
 import { abortChange } from '../runbook/run-control.js';
 import { stepChange } from '../runbook/step-change.js';
 import { FAILOVER_STEPS } from '../runbook/steps/index.js';
+import { startSplitBrainWatch } from '../runbook/watch.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
@@ -164,7 +165,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
       o.config.changes.sweep,
     );
+    const watch = startSplitBrainWatch(runbook, o.config.runbook.watch);
     closeWorker = async () => {
+      watch.stop();
       sweeper.stop();
       await sweepQueue.close();
       await ports.offsets.close();

@@ -184,6 +184,12 @@ export const configSchema = z.strictObject({
   worker: workerSchema.default(WORKER_DEFAULTS),
   checkpointIndex: indexSchema.default({ interval: 1000, maxAge: 15_000 }),
   changes: changesSchema.default({ lockTtl: 30_000, pace: 0, sweep: 2000 }),
+  runbook: z
+    .strictObject({
+      /** How often the worker compares a fenced run's old primary with its frozen ends (split-brain watch). */
+      watch: duration.default(3000),
+    })
+    .default({ watch: 3000 }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
   backup: backupSchema.default({ retain: 30, schemasTopic: '_schemas', schedule: [] }),

@@ -302,9 +302,25 @@ export async function onStepPlan(d: RunbookDeps, plan: StoredPlan): Promise<void
   await refresh(d, run);
 }
 
-/** Redraws the run message in place (best effort: the run goes on when Slack does not answer). */
-export async function refresh(d: RunbookDeps, run: Run): Promise<void> {
-  if (!d.chat || !run.channel || !run.ts) return;
+const drawing = new Map<string, Promise<void>>();
+
+/**
+ * Redraws the run message in place from the newest version of the run (best effort: the run goes on when Slack
+ * does not answer). Redraws of one run are serialised in this process, so an older picture never lands last.
+ */
+export function refresh(d: RunbookDeps, run: Run): Promise<void> {
+  if (!d.chat || !run.channel || !run.ts) return Promise.resolve();
+  const next = (drawing.get(run.run) ?? Promise.resolve()).then(() => draw(d, run.run));
+  drawing.set(run.run, next);
+  void next.finally(() => {
+    if (drawing.get(run.run) === next) drawing.delete(run.run);
+  });
+  return next;
+}
+
+async function draw(d: RunbookDeps, runId: string): Promise<void> {
+  const run = await d.runs.get(runId);
+  if (!d.chat || !run?.channel || !run.ts) return;
   const current = run.steps.find((s) => s.id === nextStep(run)?.id);
   const plan = current?.planId ? await d.ports.plans.get(current.planId) : undefined;
   await d.chat

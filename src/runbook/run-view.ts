@@ -39,7 +39,7 @@ export function runMessage(run: Run, current?: StoredPlan): Message {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*${runTitle(run)}*\nopened by <@${run.requester}> · elapsed ${formatDuration(elapsed)}${run.waitingFor ? `\n:raising_hand: waiting for ${run.waitingFor}` : ''}${m.rtoMs !== undefined ? `\nRTO ${formatDuration(m.rtoMs)} · RPO ${m.rpoRecords ?? '?'} record(s)` : ''}`.slice(
+        text: `*${runTitle(run)}*\nopened by <@${run.requester}> · elapsed ${formatDuration(elapsed)}${run.waitingFor ? `\n:raising_hand: waiting for ${run.waitingFor}` : ''}${m.rtoMs !== undefined ? `\nRTO ${formatDuration(m.rtoMs)} · RPO ${m.rpoRecords ?? '?'} record(s)` : ''}${run.splitBrain ? `\n:rotating_light: split-brain: ${run.splitBrain.records} record(s) on ${run.splitBrain.partitions} partition(s) of the old primary after the freeze` : ''}`.slice(
           0,
           2900,
         ),

@@ -21,7 +21,7 @@ import {
   slash,
   startTraffic,
 } from '../helpers/failover-fixture.js';
-import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 import {
   commitOnSource,
@@ -301,5 +301,41 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(run.state).toBe('waiting');
     expect(run.steps.find((s: { id: string }) => s.id === 'fence').state).toBe('pending');
     expect(await connectorStates(f.alias)).toEqual(['RUNNING', 'RUNNING']);
+  }, 300_000);
+
+  it('split-brain: a record on the old primary after fence raises an alert in the thread; cutover is refused naming the count', async () => {
+    const f = await flowWithGroups(2);
+    const config = approvalConfig(
+      600_000,
+      loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fs') }),
+    );
+    const rig = await startSlackRig({ config });
+    cleanups.push(() => rig.stop());
+    await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
+    await approveAll(rig, 'C0FOINC', 'U0BOB', async () =>
+      runMessageText(rig, 'C0FOINC').includes('*fence* done'),
+    );
+    const producer = fixtureKafka(PRIMARY).producer();
+    await producer.connect();
+    await producer.send({
+      topic: f.topic,
+      acks: -1,
+      messages: [{ key: 'late', value: 'written after the freeze', partition: 0 }],
+    });
+    await producer.disconnect();
+    const runTs = rig.emulator.state.messages.find((m) => m.channel === 'C0FOINC' && !m.threadTs)!.ts;
+    const alert = await eventually('the split-brain alert in the run thread', 20_000, async () =>
+      rig.emulator.state.messages.find(
+        (m) => m.threadTs === runTs && m.text.includes('split-brain: 1 record(s)'),
+      ),
+    );
+    expect(alert.text).toContain('after the freeze');
+    await approveAll(rig, 'C0FOINC', 'U0BOB', async () =>
+      runMessageText(rig, 'C0FOINC').includes('*cutover* failed'),
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${runMessageText(rig, 'C0FOINC')}`);
+    });
+    expect(runMessageText(rig, 'C0FOINC')).toContain('split-brain: 1 record(s) on 1 partition(s)');
+    expect(runMessageText(rig, 'C0FOINC')).toContain('cutover refused');
   }, 300_000);
 });
