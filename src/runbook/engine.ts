@@ -28,8 +28,16 @@ export function stepContext(d: RunbookDeps, run: Run): StepContext {
 
 export const stepDef = (d: RunbookDeps, id: StepId) => d.steps.find((s) => s.id === id);
 
-export async function audit(d: RunbookDeps, run: Run, action: string, outcome: string, actor?: AuditActor) {
+export async function audit(
+  d: RunbookDeps,
+  run: Run,
+  action: string,
+  outcome: string,
+  actor?: AuditActor,
+  detail?: Record<string, unknown>,
+) {
   await d.ports.audit.append({
+    ...(detail ? { detail } : {}),
     action,
     actor: actor ?? { transport: 'worker', user: 'kdr', via: `runbook ${run.run}` },
     subject: { run: run.run, flow: run.flow, ...(run.drill ? { drill: 'true' } : {}) },

@@ -91,7 +91,12 @@ export function stepChange(d: RunbookDeps): Change<StepArgs, Record<string, unkn
         }
         return r;
       });
-      await audit(d, run, `run.step.${id}`, `${out.ok ? 'done' : 'failed'}: ${out.result}`);
+      // the checks, and a hook's output (redacted), go into the trail with the outcome
+      const hook = (out.data as { hook?: unknown } | undefined)?.hook;
+      await audit(d, run, `run.step.${id}`, `${out.ok ? 'done' : 'failed'}: ${out.result}`, undefined, {
+        checks: out.checks,
+        ...(hook ? { hook } : {}),
+      });
       return {
         ok: out.ok,
         outcome: out.ok ? 'done' : 'failed',
