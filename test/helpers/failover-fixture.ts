@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
 import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
+import { type ExtraFlow, startExtraFlow } from './extra-flow.js';
 import { eventually, fixtureKafka, sandboxConfig } from './sandbox.js';
 import type { SlackRig } from './slack.js';
+import { commitOnSource, mirroredTopic, translatable, waitForCheckpoints } from './translate-fixture.js';
 
 /**
  * A kdr config for a failover test: the sandbox's primary under its own alias, with the extra MM2 flow's
@@ -172,4 +175,23 @@ export async function approveAll(
     return undefined;
   });
   return clicked;
+}
+
+/** An MM2 flow of its own (an alias of primary), a mirrored topic, `nGroups` checkpointed on it, and a kdr config. */
+export async function failoverFlow(dir: string, nGroups: number, cleanups: Array<() => Promise<unknown>>) {
+  const alias = `fo${randomBytes(3).toString('hex')}`;
+  const topic = `${alias}-t1`;
+  const ex: ExtraFlow = await startExtraFlow(alias, `(${alias}-t.*|heartbeats)`, {
+    type: 'default',
+    separator: '.',
+  });
+  cleanups.push(() => ex.stop());
+  await mirroredTopic(ex.config, ex.flow, topic, 2, 10, `${alias}.${topic}`);
+  const at = await translatable(ex.config, ex.flow, topic, 2, 10);
+  const groups = Array.from({ length: nGroups }, (_, i) => `${alias}-g${i}`);
+  for (const g of groups) await commitOnSource(ex.config, ex.flow, g, topic, [at(0, 2), at(1, 2)]);
+  await waitForCheckpoints(ex.config, ex.flow, groups, 2);
+  const stopFile = join(dir, `${alias}.stop`);
+  const file = failoverConfigFile(dir, alias, stopFile);
+  return { alias, topic, groups, stopFile, file, flow: `${alias}-to-dr`, ex };
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,12 @@ import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
 import { runKdr } from '../helpers/cli.js';
-import { type ExtraFlow, startExtraFlow } from '../helpers/extra-flow.js';
 import {
   approveAll,
   clickButton,
   currentButton,
   failoverConfigFile,
+  failoverFlow,
   liveConsumer,
   runMessageText,
   slash,
@@ -23,12 +22,6 @@ import {
 } from '../helpers/failover-fixture.js';
 import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
-import {
-  commitOnSource,
-  mirroredTopic,
-  translatable,
-  waitForCheckpoints,
-} from '../helpers/translate-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fo-'));
 const base = sandboxConfig();
@@ -40,24 +33,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
-/** An MM2 flow of its own (alias of primary), a mirrored topic, `groups` checkpointed on it, and a kdr config. */
-async function flowWithGroups(nGroups: number) {
-  const alias = `fo${randomBytes(3).toString('hex')}`;
-  const topic = `${alias}-t1`;
-  const ex: ExtraFlow = await startExtraFlow(alias, `(${alias}-t.*|heartbeats)`, {
-    type: 'default',
-    separator: '.',
-  });
-  cleanups.push(() => ex.stop());
-  await mirroredTopic(ex.config, ex.flow, topic, 2, 10, `${alias}.${topic}`);
-  const groups = Array.from({ length: nGroups }, (_, i) => `${alias}-g${i}`);
-  const at = await translatable(ex.config, ex.flow, topic, 2, 10);
-  for (const g of groups) await commitOnSource(ex.config, ex.flow, g, topic, [at(0, 2), at(1, 2)]);
-  await waitForCheckpoints(ex.config, ex.flow, groups, 2);
-  const stopFile = join(dir, `${alias}.stop`);
-  const file = failoverConfigFile(dir, alias, stopFile);
-  return { alias, topic, groups, stopFile, file, flow: `${alias}-to-dr`, ex };
-}
+const flowWithGroups = (n: number) => failoverFlow(dir, n, cleanups);
 
 const connectorStates = async (alias: string) =>
   Promise.all(
