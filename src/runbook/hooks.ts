@@ -14,11 +14,15 @@ export interface HookResult {
 const LIMIT = 2000;
 const TIMEOUT_MS = 60_000;
 
-/** Every environment value that looks like a secret, so that hook output never carries one into the audit trail. */
-function redactor(env: Record<string, string | undefined>): (s: string) => string {
-  const secrets = Object.entries(env)
-    .filter(([k, v]) => v && v.length >= 6 && /PASS|SECRET|TOKEN|KEY|CRED/i.test(k))
-    .map(([, v]) => v!);
+/**
+ * The secrets kdr holds (SASL and schema registry passwords from the config, plus any extra values the entry point
+ * passes), so that hook output never carries one into the audit trail or Slack.
+ */
+function redactor(config: Config, extra: string[]): (s: string) => string {
+  const secrets = [
+    ...Object.values(config.clusters).flatMap((c) => [c.sasl?.password, c.schemaRegistry?.password]),
+    ...extra,
+  ].filter((v): v is string => typeof v === 'string' && v.length >= 4);
   return (s) => secrets.reduce((out, v) => out.split(v).join('[redacted]'), s);
 }
 
@@ -30,11 +34,11 @@ export async function runHook(
   config: Config,
   name: string,
   facts: Record<string, string>,
-  env: Record<string, string | undefined> = {},
+  extraSecrets: string[] = [],
 ): Promise<HookResult | undefined> {
   const hook = config.hooks[name];
   if (!hook) return undefined;
-  const redact = redactor(env);
+  const redact = redactor(config, extraSecrets);
   const t0 = Date.now();
   if (hook.command) {
     const [cmd, ...args] = hook.command;

@@ -3,6 +3,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { RunbookDeps } from '../../src/runbook/engine.js';
 import { openRun } from '../../src/runbook/engine.js';
+import { runHook } from '../../src/runbook/hooks.js';
 import { abortChange, controlRun } from '../../src/runbook/run-control.js';
 import { FAILOVER_STEPS } from '../../src/runbook/steps/index.js';
 import { fakePorts } from '../fakes/fake-ports.js';
@@ -75,5 +76,21 @@ describe('runbook rules (fakes)', () => {
     expect((await controlRun(d, run.run, 'pause', actor)).state).toBe('paused');
     await expect(controlRun(d, run.run, 'retry', actor)).rejects.toThrow('cannot retry');
     expect((await controlRun(d, run.run, 'resume', actor)).state).toBe('running');
+  });
+
+  it("hooks: a command runs without a shell, its output is captured with kdr's secrets redacted, failure reported", async () => {
+    const withSecret = parseConfig(
+      `clusters:
+  primary: { bootstrap: ["127.0.0.1:9"], sasl: { mechanism: plain, username: u, password: "s3cr3t-pw" } }
+hooks:
+  stopProducers: { command: ["sh", "-c", "echo writes off with s3cr3t-pw; exit 3"] }
+`,
+      {},
+    );
+    const r = await runHook(withSecret, 'stopProducers', { run: 'r-1' });
+    expect(r?.ok).toBe(false);
+    expect(r?.output).toContain('writes off with [redacted]');
+    expect(r?.output).not.toContain('s3cr3t-pw');
+    expect(await runHook(withSecret, 'redirectClients', {})).toBeUndefined();
   });
 });
