@@ -9,12 +9,16 @@ export interface RunResult {
   ms: number;
 }
 
-/** Runs `bin/kdr.js` of the tree at `root` as a child process; `termAfterMs` sends SIGTERM (long-running commands). */
+/**
+ * Runs `bin/kdr.js` of the tree at `root` as a child process. Long-running commands get SIGTERM as soon as
+ * `termWhen(stderr)` holds, or after `termAfterMs` at the latest.
+ */
 export function runKdrIn(
   root: string,
   args: string[],
   env: Record<string, string> = {},
   termAfterMs?: number,
+  termWhen?: (stderr: string) => boolean,
 ): Promise<RunResult> {
   return new Promise((done) => {
     const t0 = Date.now();
@@ -25,7 +29,14 @@ export function runKdrIn(
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    let termed = false;
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (!termed && termWhen?.(stderr)) {
+        termed = true;
+        child.kill('SIGTERM');
+      }
+    });
     const timer = termAfterMs ? setTimeout(() => child.kill('SIGTERM'), termAfterMs) : undefined;
     child.on('close', (code) => {
       clearTimeout(timer);

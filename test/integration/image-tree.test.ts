@@ -54,8 +54,14 @@ describe('the image entry command from a production-only dependency tree', () =>
     const r = await runKdrIn(
       tree,
       ['worker', '--config', SANDBOX_CONFIG],
-      { SLACK_BOT_TOKEN: 'xoxb-image-test', SLACK_SIGNING_SECRET: 's', KDR_LOG_LEVEL: 'info' },
-      3000,
+      {
+        SLACK_BOT_TOKEN: 'xoxb-image-test',
+        SLACK_SIGNING_SECRET: 's',
+        KDR_LOG_LEVEL: 'info',
+        KDR_METRICS_PORT: '0',
+      },
+      60_000,
+      (stderr) => stderr.includes('kdr worker started'),
     );
     expect(r.stderr).toContain('kdr worker started');
     expect(r.code).toBe(0);
