@@ -1,6 +1,6 @@
 import { createLogger } from '../core/logger.js';
 import { loadProcessSettings } from './load.js';
-import { startRuntime, stopOnSignals } from './runtime.js';
+import { startRuntime, waitForSignal } from './runtime.js';
 
 /**
  * `kdr bot [--with-worker]`: the Slack bot (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise).
@@ -16,6 +16,8 @@ export async function runService(
   const log = createLogger(process.env.KDR_LOG_LEVEL ?? 'info');
   const withBot = role === 'bot';
   const withWorker = role === 'worker' || Boolean(s.flags['with-worker']);
+  // listen before starting: a SIGTERM that arrives during start-up stops the service once it has started
+  const signalled = waitForSignal();
   const rt = await startRuntime({
     config: s.config,
     log,
@@ -29,6 +31,8 @@ export async function runService(
   });
   const mode = withBot ? { mode: s.slack.SLACK_APP_TOKEN ? 'socket' : 'http', port: s.slack.PORT } : {};
   log.info({ ...mode, worker: withWorker }, `kdr ${role} started`);
-  await stopOnSignals(rt, log);
+  const sig = await signalled;
+  log.info({ sig }, 'shutting down');
+  await rt.stop().catch(() => undefined);
   return 0;
 }

@@ -5,7 +5,7 @@ import { loadConfig } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { SlackEmulator } from '../emulator/server.js';
 import { runEmulator } from './emulator.js';
-import { startRuntime, stopOnSignals } from './runtime.js';
+import { startRuntime, waitForSignal } from './runtime.js';
 import { runSandbox } from './sandbox.js';
 
 /**
@@ -65,7 +65,8 @@ export async function runDemo(root: string, argv: string[]): Promise<number> {
   for (const [cmd, what] of tryIt) say(`  ${cmd.padEnd(width)}  # ${what}`);
   if (!values.once) {
     say('\nCtrl-C stops the bot, worker and emulator.');
-    await stopOnSignals(rt, log);
+    log.info({ sig: await waitForSignal() }, 'shutting down');
+    await rt.stop();
   } else await rt.stop();
   await emulator.stop();
   return 0;

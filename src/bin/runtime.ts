@@ -255,14 +255,10 @@ function withOverrides(o: RuntimeOptions): Config {
   };
 }
 
-/** SIGTERM/SIGINT: graceful shutdown, once. */
-export function stopOnSignals(rt: Runtime, log: Logger): Promise<void> {
+/** The first SIGTERM or SIGINT (graceful shutdown, once). */
+export function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (sig: string) => {
-      log.info({ sig }, 'shutting down');
-      rt.stop().then(resolve, resolve);
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
 }
