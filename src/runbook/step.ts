@@ -1,6 +1,7 @@
 import type { Config, FlowConfig } from '../config/load.js';
 import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
+import { ClusterReader } from '../kafka/cluster-reader.js';
 import type { ApplyIO, Refusal } from '../pipeline/change.js';
 import type { Ports } from '../pipeline/ports.js';
 import type { RunStorePort } from './run-store.js';
@@ -54,6 +55,18 @@ export const check = (
   value: string | number | null,
   limit: string | number | null = null,
 ): Check => ({ name, pass, value, limit });
+
+/** End offset of every partition of `topics` on `cluster` (`topic:partition` → offset). */
+export async function endOffsets(ctx: StepContext, cluster: string, topics: string[]) {
+  const reader = new ClusterReader(cluster, ctx.config.clusters[cluster]!, ctx.log);
+  try {
+    const out: Record<string, number> = {};
+    for (const t of topics) for (const e of await reader.ends(t)) out[`${t}:${e.partition}`] = Number(e.high);
+    return out;
+  } finally {
+    await reader.close();
+  }
+}
 
 /** Polls `probe` every `everyMs` until it returns a value or `timeoutMs` passes (then undefined). */
 export async function pollUntil<T>(

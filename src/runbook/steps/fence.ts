@@ -1,9 +1,8 @@
 import { KdrError } from '../../core/errors.js';
-import { ClusterReader } from '../../kafka/cluster-reader.js';
 import { ConnectRest } from '../../mm2/connect-rest.js';
 import { remoteTopic } from '../../mm2/naming.js';
 import { hookFailed, runHook } from '../hooks.js';
-import { check, dataOf, pollUntil, type RunStep, type StepContext } from '../step.js';
+import { check, dataOf, endOffsets, pollUntil, type RunStep, type StepContext } from '../step.js';
 import type { AssessData } from './assess.js';
 
 const STOPPED_TIMEOUT_MS = 30_000;
@@ -29,16 +28,7 @@ function fencedConnectors(ctx: StepContext): string[] {
   return [m.connectors.source, m.connectors.checkpoint].filter((x): x is string => typeof x === 'string');
 }
 
-async function targetEnds(ctx: StepContext, topics: string[]) {
-  const reader = new ClusterReader(ctx.flow.target, ctx.config.clusters[ctx.flow.target]!, ctx.log);
-  try {
-    const out: Record<string, number> = {};
-    for (const t of topics) for (const e of await reader.ends(t)) out[`${t}:${e.partition}`] = Number(e.high);
-    return out;
-  } finally {
-    await reader.close();
-  }
-}
+const targetEnds = (ctx: StepContext, topics: string[]) => endOffsets(ctx, ctx.flow.target, topics);
 
 /**
  * fence (approval): the split-brain guard. Stops MM2's replication into the target (Connect REST `stop`, `pause`

@@ -1,9 +1,8 @@
 import type { FlowConfig } from '../../config/load.js';
 import { KdrError } from '../../core/errors.js';
 import { flowLag } from '../../health/lag.js';
-import { ClusterReader } from '../../kafka/cluster-reader.js';
 import { hookFailed, runHook } from '../hooks.js';
-import { check, dataOf, pollUntil, type RunStep, type StepContext } from '../step.js';
+import { check, dataOf, endOffsets, pollUntil, type RunStep, type StepContext } from '../step.js';
 import type { AssessData } from './assess.js';
 
 /** Writes stop when no source end moves for this long; give up (and ask a person) after the timeout. */
@@ -20,15 +19,7 @@ export interface FreezeData {
 
 /** Every mirrored source partition's end offset now. */
 export async function sourceEnds(ctx: StepContext, flow: FlowConfig, keys: string[]) {
-  const topics = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))];
-  const reader = new ClusterReader(flow.source, ctx.config.clusters[flow.source]!, ctx.log);
-  try {
-    const out: Record<string, number> = {};
-    for (const t of topics) for (const e of await reader.ends(t)) out[`${t}:${e.partition}`] = Number(e.high);
-    return out;
-  } finally {
-    await reader.close();
-  }
+  return endOffsets(ctx, flow.source, [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))]);
 }
 
 /**
