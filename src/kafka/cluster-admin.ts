@@ -3,6 +3,7 @@ import type { ClusterConfig } from '../config/load.js';
 import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createKafkaClient } from './client.js';
+import { createTopicsReady } from './create-topics.js';
 import { withKafkaDeadline } from './deadline.js';
 import {
   ACL_OPERATIONS,
@@ -252,15 +253,16 @@ export class ClusterAdmin {
     await this.timed(
       `creating ${defs.length} topic(s)`,
       () =>
-        this.admin.createTopics({
-          waitForLeaders: true,
-          topics: defs.map((def) => ({
+        createTopicsReady(
+          this.admin,
+          defs.map((def) => ({
             topic: def.name,
             numPartitions: def.partitions,
             replicationFactor: def.replicationFactor,
             configEntries: Object.entries(def.configs).map(([name, value]) => ({ name, value })),
           })),
-        }),
+          this.bulkMs,
+        ),
       this.bulkMs,
     );
   }

@@ -5,7 +5,7 @@ import kafkajs from 'kafkajs';
 import { stringify } from 'yaml';
 import type { Manifest } from '../../src/backup/manifest.js';
 import { runKdr } from './cli.js';
-import { fixtureKafka, SANDBOX_CONFIG } from './sandbox.js';
+import { createTopics, fixtureKafka, SANDBOX_CONFIG } from './sandbox.js';
 
 const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, ConfigResourceTypes } =
   kafkajs;
@@ -132,28 +132,33 @@ export function comparable(m: Manifest, mine: (name: string) => boolean) {
   };
 }
 
+/** The ACL bindings whose principal or resource name contains `marker` (the sandbox is shared). */
+export async function aclsMatching(admin: Admin, marker: string) {
+  const { resources } = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  return resources.flatMap((r) =>
+    r.acls
+      .filter((a) => r.resourceName.includes(marker) || a.principal.includes(marker))
+      .map((a) => ({
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        resourcePatternType: r.resourcePatternType,
+        principal: a.principal,
+        host: a.host,
+        operation: a.operation,
+        permissionType: a.permissionType,
+      })),
+  );
+}
+
 /** Removes the ACLs whose principal or resource name contains `marker` (test hygiene: the sandbox is shared). */
 export async function deleteAclsMatching(bootstrap: string, marker: string): Promise<void> {
   await withAdmin(bootstrap, async (admin) => {
-    const { resources } = await admin.describeAcls({
-      resourceType: AclResourceTypes.ANY,
-      resourcePatternType: ResourcePatternTypes.ANY,
-      operation: AclOperationTypes.ANY,
-      permissionType: AclPermissionTypes.ANY,
-    });
-    const filters = resources.flatMap((r) =>
-      r.acls
-        .filter((a) => r.resourceName.includes(marker) || a.principal.includes(marker))
-        .map((a) => ({
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-          resourcePatternType: r.resourcePatternType,
-          principal: a.principal,
-          host: a.host,
-          operation: a.operation,
-          permissionType: a.permissionType,
-        })),
-    );
+    const filters = await aclsMatching(admin, marker);
     for (let i = 0; i < filters.length; i += 250)
       await admin.deleteAcls({ filters: filters.slice(i, i + 250) });
   });
@@ -166,8 +171,7 @@ export async function registryTopic(
   records: Array<{ key: string; value: string | null }>,
 ): Promise<void> {
   await withAdmin(bootstrap, (a) =>
-    a.createTopics({
-      waitForLeaders: true,
+    createTopics(a, {
       topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
     }),
   );

@@ -151,10 +151,34 @@ export function clickButton(
   });
 }
 
+/** A button still shown this long after its click is clicked again (as a person would: a decision is idempotent). */
+const RECLICK_MS = 20_000;
+
 /**
- * A scripted approver: clicks every button the run message shows (once per plan), calling `before(label)` first,
- * until `until()` holds.
+ * A scripted approver's single look at the run message: clicks the button it shows, once per plan, calling
+ * `before(label)` first; clicks again when the same button is still there RECLICK_MS later (a click whose decision
+ * was lost on a loaded machine must not leave the run waiting forever). Returns the plans clicked.
  */
+export function approver(
+  rig: SlackRig,
+  channel: string,
+  user: string,
+  before: (label: string) => Promise<void> = async () => undefined,
+) {
+  const clicked = new Map<string, number>();
+  const tick = async () => {
+    const b = currentButton(rig, channel);
+    if (!b) return;
+    const at = clicked.get(b.planId);
+    if (at !== undefined && Date.now() - at < RECLICK_MS) return;
+    if (at === undefined) await before(b.label);
+    clicked.set(b.planId, Date.now());
+    await clickButton(rig, channel, b, user);
+  };
+  return { tick, clicked };
+}
+
+/** Clicks every button the run message shows (see `approver`) until `until()` holds. */
 export async function approveAll(
   rig: SlackRig,
   channel: string,
@@ -163,18 +187,13 @@ export async function approveAll(
   before: (label: string) => Promise<void> = async () => undefined,
   timeoutMs = 240_000,
 ) {
-  const clicked = new Set<string>();
+  const a = approver(rig, channel, user, before);
   await eventually('the run to finish its steps', timeoutMs, async () => {
     if (await until()) return true;
-    const b = currentButton(rig, channel);
-    if (b && !clicked.has(b.planId)) {
-      clicked.add(b.planId);
-      await before(b.label);
-      await clickButton(rig, channel, b, user);
-    }
+    await a.tick();
     return undefined;
   });
-  return clicked;
+  return new Set(a.clicked.keys());
 }
 
 /** An MM2 flow of its own (an alias of primary), a mirrored topic, `nGroups` checkpointed on it, and a kdr config. */

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import kafkajs from 'kafkajs';
 import { type Config, loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
+import { createTopicsReady } from '../../src/kafka/create-topics.js';
 import { waitFor } from '../../src/sandbox/processes.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -34,3 +35,7 @@ export const eventually = <T>(
   timeoutMs: number,
   check: () => Promise<T | undefined>,
 ): Promise<T> => waitFor(what, timeoutMs, check, 500);
+
+/** Creates topics and waits until every partition has a leader (kafkajs's own wait misses KRaft's lag). */
+export const createTopics = (admin: kafkajs.Admin, opts: { topics: kafkajs.ITopicConfig[] }) =>
+  createTopicsReady(admin, opts.topics);

@@ -4,7 +4,7 @@ import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import { scanOffsetSyncs } from '../../src/mm2/topics.js';
 import { gatherTranslation } from '../../src/translate/gather.js';
 import type { TranslationReport } from '../../src/translate/types.js';
-import { eventually, fixtureKafka, testLog } from './sandbox.js';
+import { createTopics, eventually, fixtureKafka, testLog } from './sandbox.js';
 
 /**
  * A topic on the flow's source, mirrored before any record arrives, then `perPartition` records per partition
@@ -24,7 +24,7 @@ export async function mirroredTopic(
   const producer = kafka.producer();
   try {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic, numPartitions: partitions }] });
     await eventually(`${targetTopic} mirrored`, 90_000, async () =>
       (await dr.topicExists(targetTopic)) ? true : undefined,
     );

@@ -13,7 +13,7 @@ import {
   withAdmin,
   writeConfig,
 } from '../helpers/backup-fixture.js';
-import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const id = unique('cf').replace('-', '');
 const t = (s: string) => `unmirrored-${id}-${s}`;
@@ -41,8 +41,7 @@ describe('restore refuses what it must, and says what it will and will not do', 
 
   beforeAll(async () => {
     await withAdmin(PRIMARY, (a) =>
-      a.createTopics({
-        waitForLeaders: true,
+      createTopics(a, {
         topics: [
           { topic: t('grow'), numPartitions: 3 },
           { topic: t('shrink'), numPartitions: 1 },
@@ -51,8 +50,7 @@ describe('restore refuses what it must, and says what it will and will not do', 
       }),
     );
     await withAdmin(DR, (a) =>
-      a.createTopics({
-        waitForLeaders: true,
+      createTopics(a, {
         topics: [
           { topic: t('grow'), numPartitions: 1 },
           { topic: t('shrink'), numPartitions: 2 },

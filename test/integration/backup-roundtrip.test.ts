@@ -18,7 +18,7 @@ import {
   withAdmin,
   writeConfig,
 } from '../helpers/backup-fixture.js';
-import { fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 // `unmirrored-` topics are excluded from the sandbox's MM2, so restoring them onto dr under the same names
 // is restoring onto names that are fresh there.
@@ -69,8 +69,7 @@ describe('backup → restore → backup round trip (real Kafka)', () => {
 
   beforeAll(async () => {
     await withAdmin(PRIMARY, async (admin) => {
-      await admin.createTopics({
-        waitForLeaders: true,
+      await createTopics(admin, {
         topics: topics.map((topic, i) => ({
           topic,
           numPartitions: 1 + (i % 4),

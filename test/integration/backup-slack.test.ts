@@ -3,7 +3,7 @@ import { sendSlashCommand } from '../../src/emulator/slash.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import { approvalConfig, askPlan, click, messageText } from '../helpers/approvals.js';
 import { DR, kdr, PRIMARY, tempDataDir, withAdmin } from '../helpers/backup-fixture.js';
-import { eventually, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 
 const id = unique('sl').replace('-', '');
@@ -40,8 +40,7 @@ beforeAll(async () => {
   };
   rig = await startSlackRig({ config });
   await withAdmin(PRIMARY, (a) =>
-    a.createTopics({
-      waitForLeaders: true,
+    createTopics(a, {
       topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '86400000' }] }],
     }),
   );

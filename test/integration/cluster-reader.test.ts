@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
-import { fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 
@@ -13,7 +13,7 @@ describe('ClusterReader (group-free reads through kafkajs internals) against a r
     const kafka = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic, numPartitions: 2 }] });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
@@ -45,7 +45,7 @@ describe('ClusterReader (group-free reads through kafkajs internals) against a r
     const topic = unique('empty');
     const admin = fixtureKafka(config.clusters.primary!.bootstrap[0]!).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic }] });
     await admin.disconnect();
     expect(await reader.tail(topic, 10)).toEqual([]);
     expect(await reader.topicExists(unique('absent'))).toBe(false);

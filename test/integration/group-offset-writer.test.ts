@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
-import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const writer = new GroupOffsetWriter('primary', config.clusters.primary!);
@@ -18,7 +18,7 @@ describe('GroupOffsetWriter against a real broker', () => {
     const group = unique('gow-app');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic, numPartitions: 3 }] });
     await admin.disconnect();
     await writer.commit(
       group,
@@ -36,7 +36,7 @@ describe('GroupOffsetWriter against a real broker', () => {
     const group = unique('gow-active-app');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic }] });
     await admin.disconnect();
     await writer.commit(group, [{ topic, partition: 0, offset: 0n }]);
     const consumer = kafka.consumer({ groupId: group });

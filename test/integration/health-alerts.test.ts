@@ -13,7 +13,14 @@ import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { SANDBOX_CONNECTORS } from '../../src/sandbox/connectors.js';
 import { runKdr } from '../helpers/cli.js';
-import { eventually, fixtureKafka, sandboxConfig, testLog, unique } from '../helpers/sandbox.js';
+import {
+  createTopics,
+  eventually,
+  fixtureKafka,
+  sandboxConfig,
+  testLog,
+  unique,
+} from '../helpers/sandbox.js';
 
 /** The sandbox flow with a small RPO and 1 s checks, limited to this file's groups. */
 const id = unique('hc');
@@ -88,7 +95,7 @@ beforeAll(async () => {
   emulator = await new SlackEmulator({ tokens: [botToken] }).start();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic }, { topic: quietTopic }], waitForLeaders: true });
+  await createTopics(admin, { topics: [{ topic }, { topic: quietTopic }] });
   await eventually('mirrored', 60_000, async () =>
     (await dr.topicExists(`primary.${quietTopic}`)) && (await dr.topicExists(`primary.${topic}`))
       ? true

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { runKdr } from '../helpers/cli.js';
-import { eventually, fixtureKafka, SANDBOX_CONFIG, sandboxConfig, unique } from '../helpers/sandbox.js';
+import {
+  createTopics,
+  eventually,
+  fixtureKafka,
+  SANDBOX_CONFIG,
+  sandboxConfig,
+  unique,
+} from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const kafka = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
@@ -20,10 +27,7 @@ async function lagJson(...args: string[]) {
 beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 2 }, { topic: unmirrored }],
-    waitForLeaders: true,
-  });
+  await createTopics(admin, { topics: [{ topic, numPartitions: 2 }, { topic: unmirrored }] });
   // MM2 must mirror the (empty) topic before records arrive, and the records go one per request: MM2 writes an
   // offset sync for only some records of a batch, and offsets before a partition's first sync never translate
   await eventually('mirrored', 60_000, async () =>

@@ -6,7 +6,7 @@ import { decodeHeartbeat } from '../../src/mm2/heartbeat-codec.js';
 import { decodeOffsetSync } from '../../src/mm2/offset-sync-codec.js';
 import { decodeAll } from '../../src/mm2/scan.js';
 import { runKafkaJava } from '../helpers/java.js';
-import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const dr = new ClusterReader('dr', config.clusters.dr!);
@@ -51,7 +51,7 @@ describe("kdr's MM2 decoders agree with MM2's own formatters, field by field", (
     const kafka = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic }] });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ value: `v${i}` })) });

@@ -10,7 +10,7 @@ import {
   planStoreContract,
   progressContract,
 } from '../contract/ports.contract.js';
-import { fixtureKafka, sandboxConfig, testLog, unique } from '../helpers/sandbox.js';
+import { createTopics, fixtureKafka, sandboxConfig, testLog, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const redis = await connectRedis(config.redis.url);
@@ -23,7 +23,7 @@ offsetsContract('Kafka (dr)', async () => {
   const topic = unique('pc');
   const admin = fixtureKafka(config.clusters.dr!.bootstrap[0]!).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  await createTopics(admin, { topics: [{ topic, numPartitions: 2 }] });
   return {
     port: new KafkaGroupOffsets(config, testLog),
     cluster: 'dr',

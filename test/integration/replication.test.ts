@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { decodeCheckpoint } from '../../src/mm2/checkpoint-codec.js';
-import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
 const primary = fixtureKafka(config.clusters.primary!.bootstrap[0]!);
@@ -16,7 +16,7 @@ describe('the sandbox replicates for real (MM2 primary -> dr)', () => {
     const key = unique('order');
     const admin = primary.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'orders' }], waitForLeaders: true }); // false when it exists
+    await createTopics(admin, { topics: [{ topic: 'orders' }] }); // false when it exists
     await admin.disconnect();
     const producer = primary.producer();
     await producer.connect();
@@ -36,7 +36,7 @@ describe('the sandbox replicates for real (MM2 primary -> dr)', () => {
     const group = unique('payments-app');
     const admin = primary.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic, numPartitions: 2 }] });
     await admin.disconnect();
     const producer = primary.producer();
     await producer.connect();

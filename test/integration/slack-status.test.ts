@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { findViolations } from '../../src/slack/block-limits.js';
-import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 
 let rig: SlackRig;
@@ -172,7 +172,7 @@ describe('large output in Slack: a summary within Block Kit limits, the full tab
     const topic = unique('wide');
     const admin = fixtureKafka(sandboxConfig().clusters.primary!.bootstrap[0]!).admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 24 }], waitForLeaders: true });
+    await createTopics(admin, { topics: [{ topic, numPartitions: 24 }] });
     await admin.disconnect();
     const dr = new ClusterReader('dr', sandboxConfig().clusters.dr!);
     await eventually('mirrored', 60_000, async () =>
