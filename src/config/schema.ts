@@ -30,9 +30,22 @@ export const saslSchema = z.strictObject({
   password: z.string().min(1),
 });
 
+/** A Kafka principal as ACLs name it, e.g. `User:orders-app`. */
+const principal = z.string().regex(/^[A-Za-z]+:.+$/, 'expected a principal such as "User:orders-app"');
+
 export const clusterSchema = z.strictObject({
   bootstrap: z.array(hostPort).min(1, 'expected at least one "host:port"'),
   sasl: saslSchema.optional(),
+  /**
+   * The authorizer settings a broker does not reveal (DescribeConfigs hides `super.users` and
+   * `allow.everyone.if.no.acl.found`), for the freeze's ACL fence check; unset, kdr assumes the risky case.
+   */
+  authorizer: z
+    .strictObject({
+      superUsers: z.array(principal).default([]),
+      allowEveryoneIfNoAclFound: z.boolean().default(true),
+    })
+    .optional(),
   ssl: z
     .union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean().default(true) })])
     .default(false),
@@ -85,6 +98,16 @@ export const flowSchema = z.strictObject({
   mm2: mm2Schema,
   rpo: duration.default(60_000),
   rto: duration.default(900_000),
+  /**
+   * The runbook's freeze: an ACL fence (DENY WRITE for these producer principals on the mirrored source topics)
+   * and the principals that must keep reading those topics (MM2, consumers), checked before the fence goes up.
+   */
+  freeze: z
+    .strictObject({
+      denyWrite: z.array(principal).default([]),
+      keepAccess: z.array(principal).default([]),
+    })
+    .default({ denyWrite: [], keepAccess: [] }),
   /** Scheduled lag checks (worker): how often, when to warn, how far back to come before an alert clears. */
   lagCheck: z
     .strictObject({

@@ -52,6 +52,17 @@ const indexOf = <T extends readonly string[]>(list: T, v: string) => {
   return i;
 };
 
+/** A binding as the admin API takes it (each field named: as a delete filter it matches this binding only). */
+const toKafkaAcl = (b: AclBinding) => ({
+  resourceType: indexOf(ACL_RESOURCE_TYPES, b.resourceType),
+  resourceName: b.resourceName,
+  resourcePatternType: indexOf(ACL_PATTERN_TYPES, b.patternType),
+  principal: b.principal,
+  host: b.host,
+  operation: indexOf(ACL_OPERATIONS, b.operation),
+  permissionType: indexOf(ACL_PERMISSIONS, b.permission),
+});
+
 /**
  * The declarative state of a cluster — topics with their configs, ACLs, committed offsets, dynamic broker
  * configs — read and written through the admin API, each call within the cluster's deadline.
@@ -293,17 +304,40 @@ export class ClusterAdmin {
     if (bindings.length === 0) return;
     await this.timed(`creating ${bindings.length} ACL(s)`, () =>
       this.admin.createAcls({
-        acl: bindings.map((b) => ({
-          resourceType: indexOf(ACL_RESOURCE_TYPES, b.resourceType),
-          resourceName: b.resourceName,
-          resourcePatternType: indexOf(ACL_PATTERN_TYPES, b.patternType),
-          principal: b.principal,
-          host: b.host,
-          operation: indexOf(ACL_OPERATIONS, b.operation),
-          permissionType: indexOf(ACL_PERMISSIONS, b.permission),
-        })),
+        acl: bindings.map(toKafkaAcl),
       }),
     );
+  }
+
+  /** Deletes exactly these bindings (each filter names every field, so it matches that binding only). */
+  async deleteAcls(bindings: AclBinding[]): Promise<void> {
+    if (bindings.length === 0) return;
+    await this.timed(`deleting ${bindings.length} ACL(s)`, () =>
+      this.admin.deleteAcls({
+        filters: bindings.map(toKafkaAcl),
+      }),
+    );
+  }
+
+  /** The broker's `authorizer.class.name` (null when none is configured). */
+  async authorizerClass(): Promise<string | null> {
+    const { brokers } = await this.describeCluster();
+    const res = await this.timed('reading the authorizer setting', () =>
+      this.admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.BROKER,
+            name: String(brokers[0]),
+            configNames: ['authorizer.class.name'],
+          },
+        ],
+      }),
+    );
+    const v = res.resources[0]?.configEntries.find(
+      (e) => e.configName === 'authorizer.class.name',
+    )?.configValue;
+    return v ? v : null;
   }
 
   /** Appends records (base64 key/value; value null = tombstone) to one partition each, acks=all. */

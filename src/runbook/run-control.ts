@@ -60,9 +60,14 @@ export async function controlRun(
 
 const abortArgs = z.object({ run: z.string().min(1) });
 
-/** What an abort undoes, in reverse order of the steps that did something. */
+/**
+ * What an abort undoes, in reverse order of the steps that did something: done steps, and failed ones (a freeze
+ * that put its fence up and then timed out waiting for writes to stop still has a fence to take down).
+ */
 function undoList(d: RunbookDeps, run: Run) {
-  return [...run.steps].reverse().filter((s) => s.state === 'done' && stepDef(d, s.id)?.undo);
+  return [...run.steps]
+    .reverse()
+    .filter((s) => (s.state === 'done' || s.state === 'failed') && stepDef(d, s.id)?.undo);
 }
 
 /**

@@ -18,8 +18,11 @@ export interface SandboxLayout {
   ports: {
     primary: number;
     primaryController: number;
+    /** SASL/PLAIN listeners, for principals that are not super users (the freeze's ACL fence is tested on them). */
+    primarySasl: number;
     dr: number;
     drController: number;
+    drSasl: number;
     connect: number;
     redis: number;
   };
@@ -45,8 +48,10 @@ export function sandboxLayout(
     ports: {
       primary: 19092,
       primaryController: 19093,
+      primarySasl: 19094,
       dr: 29092,
       drController: 29093,
+      drSasl: 29094,
       connect: 18083,
       redis: 6379,
     },

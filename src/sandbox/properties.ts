@@ -1,5 +1,18 @@
 import type { SandboxLayout } from './layout.js';
 
+/**
+ * The SASL/PLAIN users of the sandbox's brokers: `admin` is a super user, `producer` is not (an application's
+ * principal, which ACLs govern). Sandbox-only credentials, known to the tests.
+ */
+export const SANDBOX_SASL_USERS = { admin: 'admin-secret', producer: 'producer-secret' } as const;
+
+const plainJaas = () =>
+  `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${SANDBOX_SASL_USERS.admin}" ${Object.entries(
+    SANDBOX_SASL_USERS,
+  )
+    .map(([u, p]) => `user_${u}="${p}"`)
+    .join(' ')};`;
+
 export function toProperties(entries: Record<string, string | number | boolean>): string {
   return `${Object.entries(entries)
     .map(([k, v]) => `${k}=${v}`)
@@ -10,15 +23,19 @@ export function toProperties(entries: Record<string, string | number | boolean>)
 export function brokerProperties(layout: SandboxLayout, cluster: 'primary' | 'dr', logDir: string): string {
   const port = layout.ports[cluster];
   const ctrl = cluster === 'primary' ? layout.ports.primaryController : layout.ports.drController;
+  const sasl = cluster === 'primary' ? layout.ports.primarySasl : layout.ports.drSasl;
+  const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${ctrl},SASL_PLAINTEXT://127.0.0.1:${sasl}`;
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${ctrl}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${ctrl}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${ctrl}`,
+    listeners,
+    'advertised.listeners': listeners,
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
     'log.dirs': logDir,
     'num.partitions': 1,
     'offsets.topic.replication.factor': 1,

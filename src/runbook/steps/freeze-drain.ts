@@ -1,9 +1,11 @@
 import type { FlowConfig } from '../../config/load.js';
 import { KdrError } from '../../core/errors.js';
 import { flowLag } from '../../health/lag.js';
+import type { AclBinding } from '../../kafka/metadata-types.js';
 import { hookFailed, runHook } from '../hooks.js';
 import { check, dataOf, endOffsets, pollUntil, type RunStep, type StepContext } from '../step.js';
 import type { AssessData } from './assess.js';
+import { type AclFenceData, applyFreezeAcl, planFreezeAcl, removeFreezeAcl } from './freeze-acl.js';
 
 /** Writes stop when no source end moves for this long; give up (and ask a person) after the timeout. */
 const STABLE_MS = 4000;
@@ -15,6 +17,7 @@ export interface FreezeData {
   frozenEnds: Record<string, number>;
   frozenAt: string;
   hook?: { what: string; ok: boolean; output: string };
+  aclFence?: AclFenceData;
 }
 
 /** Every mirrored source partition's end offset now. */
@@ -34,20 +37,35 @@ export const freeze: RunStep = {
     run.mode === 'unplanned' ? 'unplanned: the primary is gone, there are no writes to stop' : undefined,
   plan: async (ctx, run) => {
     const parts = Object.keys(dataOf<AssessData>(run, 'assess')?.sourceEnds ?? {}).sort();
+    const topics = [...new Set(parts.map((k) => k.slice(0, k.lastIndexOf(':'))))];
     const hook = ctx.config.hooks.stopProducers;
+    const acl = run.mode === 'planned' ? await planFreezeAcl(ctx, topics) : undefined;
+    const principals = ctx.flow.freeze.denyWrite;
     return {
       text: [
+        ...(acl
+          ? [
+              `ACL fence on ${ctx.flow.source}: DENY WRITE for ${principals.join(', ')} on ${topics.length} mirrored topic(s) (${acl.bindings.length} binding(s); abort removes the ones kdr creates)`,
+              ...acl.notes.map((n) => `  ${n}`),
+            ]
+          : []),
         hook
           ? `run hook stopProducers (${hook.command ? `command ${hook.command.join(' ')}` : `webhook ${new URL(hook.webhook!).host}`})`
-          : 'no stopProducers hook is configured: stop the producers of the mirrored topics by hand now',
+          : acl
+            ? 'producers that are not named above: stop them by hand now'
+            : 'no stopProducers hook or ACL fence is configured: stop the producers of the mirrored topics by hand now',
         `then wait until the end offsets of ${parts.length} mirrored partition(s) on ${ctx.flow.source} are stable for ${STABLE_MS / 1000} s (at most ${FREEZE_TIMEOUT_MS / 1000} s)`,
       ].join('\n'),
-      body: { partitions: parts, hook: hook ?? null },
+      body: { partitions: parts, hook: hook ?? null, acls: acl?.bindings ?? [] },
+      ...(acl?.refusals.length ? { refusals: acl.refusals } : {}),
     };
   },
   execute: async (ctx, run, body, io) => {
     const parts = body.partitions as string[];
     let hook: FreezeData['hook'];
+    const bindings = (body.acls ?? []) as AclBinding[];
+    const acl = bindings.length ? await applyFreezeAcl(ctx, run, bindings, io) : undefined;
+    const fenced = acl ? { aclFence: acl.data } : {};
     if (ctx.config.hooks.stopProducers && !(await io.isDone('freeze:hook'))) {
       await io.guard();
       const r = await runHook(ctx.config, 'stopProducers', { run: run.run, flow: run.flow, step: 'freeze' });
@@ -69,32 +87,43 @@ export const freeze: RunStep = {
       return Date.now() - stableSince >= STABLE_MS ? now : undefined;
     });
     const checks = [
+      ...(acl?.checks ?? []),
       check('source ends stable (ms)', frozen !== undefined, Date.now() - stableSince, STABLE_MS),
     ];
+    if (acl && !acl.checks.every((c) => c.pass))
+      return {
+        ok: false,
+        result: `the ACL fence is not complete on ${ctx.flow.source}: retry the step, or abort`,
+        checks,
+        data: { ...fenced, ...(hook ? { hook } : {}) },
+      };
     if (!frozen)
       return {
         ok: false,
         result: `writes did not stop: source end offsets still moved after ${FREEZE_TIMEOUT_MS / 1000} s. Stop the producers, then retry the step, or abort`,
         checks,
-        ...(hook ? { data: { hook } } : {}),
+        data: { ...fenced, ...(hook ? { hook } : {}) },
       };
     const total = Object.values(frozen).reduce((a, b) => a + b, 0);
     return {
       ok: true,
-      result: `writes stopped: ${parts.length} partition(s) stable for ${STABLE_MS / 1000} s (${total} record(s) in all)${hook ? `; hook ${hook.what} ok` : ''}`,
+      result: `writes stopped: ${parts.length} partition(s) stable for ${STABLE_MS / 1000} s (${total} record(s) in all)${acl ? `; ${bindings.length} DENY WRITE ACL(s) in place` : ''}${hook ? `; hook ${hook.what} ok` : ''}`,
       checks,
       data: {
         frozenEnds: frozen,
         frozenAt: new Date().toISOString(),
+        ...fenced,
         ...(hook ? { hook } : {}),
       } satisfies FreezeData,
     };
   },
-  undo: async (ctx, run) => {
+  undo: async (ctx, run, rec) => {
+    const acl = await removeFreezeAcl(ctx, rec);
     const r = await runHook(ctx.config, 'resumeProducers', { run: run.run, flow: run.flow, step: 'freeze' });
-    return r
+    const hook = r
       ? `hook resumeProducers (${r.what}): ${r.ok ? 'ok' : `failed: ${r.output}`}`
       : 'writes may resume (no resumeProducers hook configured)';
+    return acl ? `${acl}; ${hook}` : hook;
   },
 };
 
