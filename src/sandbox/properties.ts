@@ -2,9 +2,13 @@ import type { SandboxLayout } from './layout.js';
 
 /**
  * The SASL/PLAIN users of the sandbox's brokers: `admin` is a super user, `producer` is not (an application's
- * principal, which ACLs govern). Sandbox-only credentials, known to the tests.
+ * principal, which ACLs govern), nor is `legacy`. Sandbox-only credentials, known to the tests.
  */
-export const SANDBOX_SASL_USERS = { admin: 'admin-secret', producer: 'producer-secret' } as const;
+export const SANDBOX_SASL_USERS = {
+  admin: 'admin-secret',
+  producer: 'producer-secret',
+  legacy: 'legacy-secret',
+} as const;
 
 const plainJaas = () =>
   `org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${SANDBOX_SASL_USERS.admin}" ${Object.entries(
@@ -33,7 +37,8 @@ export function brokerProperties(layout: SandboxLayout, cluster: 'primary' | 'dr
     listeners,
     'advertised.listeners': listeners,
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map':
+      'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
     'sasl.enabled.mechanisms': 'PLAIN',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': plainJaas(),
     'log.dirs': logDir,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Consumer } from 'kafkajs';
+import kafkajs, { type Consumer } from 'kafkajs';
 import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
+import { sandboxLayout } from '../../src/sandbox/layout.js';
+import { SANDBOX_SASL_USERS } from '../../src/sandbox/properties.js';
 import { type ExtraFlow, startExtraFlow } from './extra-flow.js';
-import { eventually, fixtureKafka, sandboxConfig } from './sandbox.js';
+import { eventually, fixtureKafka, ROOT, sandboxConfig } from './sandbox.js';
 import type { SlackRig } from './slack.js';
 import { commitOnSource, mirroredTopic, translatable, waitForCheckpoints } from './translate-fixture.js';
 
@@ -13,16 +15,30 @@ import { commitOnSource, mirroredTopic, translatable, waitForCheckpoints } from 
  * connectors (test/helpers/extra-flow.ts), the test's groups, Slack channels and a stopProducers hook that
  * touches `stopFile` (the test's producer stops when it appears).
  */
-export function failoverConfigFile(dir: string, alias: string, stopFile: string, deadSource = false): string {
+export function failoverConfigFile(
+  dir: string,
+  alias: string,
+  stopFile: string,
+  opts: { deadSource?: boolean; aclFence?: boolean } = {},
+): string {
+  const { deadSource = false, aclFence = false } = opts;
   const s = sandboxConfig();
   const path = join(dir, `${alias}${deadSource ? '-dead' : ''}.kdr.yaml`);
+  // aclFence: the freeze denies writes to the sandbox's non-super SASL users `producer` and `legacy`; kdr and MM2
+  // read as ANONYMOUS (PLAINTEXT listener), a super user, as the declared authorizer settings say
+  const authorizer = aclFence
+    ? `, authorizer: { superUsers: ["User:ANONYMOUS", "User:admin"], allowEveryoneIfNoAclFound: true }`
+    : '';
+  const freeze = aclFence
+    ? `\n    freeze: { denyWrite: ["User:producer", "User:legacy"], keepAccess: ["User:ANONYMOUS"] }`
+    : '';
   // deadSource: kdr is pointed at an address where nothing answers, while MM2 still reads the real primary
   const source = deadSource ? '127.0.0.1:9' : s.clusters.primary!.bootstrap[0];
   writeFileSync(
     path,
     `clusters:
   primary: { bootstrap: ["${s.clusters.primary!.bootstrap[0]}"] }
-  ${alias}: { bootstrap: ["${source}"], timeouts: { connectMs: 1000, requestMs: 2000, probeMs: 1500 } }
+  ${alias}: { bootstrap: ["${source}"], timeouts: { connectMs: 1000, requestMs: 2000, probeMs: 1500 }${authorizer} }
   dr: { bootstrap: ["${s.clusters.dr!.bootstrap[0]}"], connect: { url: "${s.clusters.dr!.connect!.url}" } }
 flows:
   - name: ${alias}-to-dr
@@ -32,7 +48,7 @@ flows:
     groups: "${alias}-g.*"
     mm2: { mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }
     rpo: 60s
-    rto: 15m
+    rto: 15m${freeze}
 slack:
   channels: { ops: C0FOOPS, incidents: C0FOINC, stakeholders: C0FOSTK }
   approvers: { users: [U0ALICE, U0BOB], usergroups: [S0DRLEADS] }
@@ -197,7 +213,12 @@ export async function approveAll(
 }
 
 /** An MM2 flow of its own (an alias of primary), a mirrored topic, `nGroups` checkpointed on it, and a kdr config. */
-export async function failoverFlow(dir: string, nGroups: number, cleanups: Array<() => Promise<unknown>>) {
+export async function failoverFlow(
+  dir: string,
+  nGroups: number,
+  cleanups: Array<() => Promise<unknown>>,
+  opts: { aclFence?: boolean } = {},
+) {
   const alias = `fo${randomBytes(3).toString('hex')}`;
   const topic = `${alias}-t1`;
   const ex: ExtraFlow = await startExtraFlow(alias, `(${alias}-t.*|heartbeats)`, {
@@ -211,6 +232,19 @@ export async function failoverFlow(dir: string, nGroups: number, cleanups: Array
   for (const g of groups) await commitOnSource(ex.config, ex.flow, g, topic, [at(0, 2), at(1, 2)]);
   await waitForCheckpoints(ex.config, ex.flow, groups, 2);
   const stopFile = join(dir, `${alias}.stop`);
-  const file = failoverConfigFile(dir, alias, stopFile);
+  const file = failoverConfigFile(dir, alias, stopFile, opts);
   return { alias, topic, groups, stopFile, file, flow: `${alias}-to-dr`, ex };
+}
+
+/** A producer through the sandbox's SASL/PLAIN listener as `user` (a non-super principal: ACLs govern it). */
+export function saslProducer(user: 'producer' | 'legacy') {
+  const layout = sandboxLayout(ROOT);
+  return new kafkajs.Kafka({
+    clientId: `kdr-test-${user}`,
+    brokers: [`127.0.0.1:${layout.ports.primarySasl}`],
+    sasl: { mechanism: 'plain', username: user, password: SANDBOX_SASL_USERS[user] },
+    logLevel: kafkajs.logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 5000,
+  }).producer({ allowAutoTopicCreation: false });
 }

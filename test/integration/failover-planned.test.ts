@@ -8,6 +8,7 @@ import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
+import { aclsMatching, deleteAclsMatching, topicAcl, withAdmin } from '../helpers/backup-fixture.js';
 import { runKdr } from '../helpers/cli.js';
 import {
   approveAll,
@@ -17,6 +18,7 @@ import {
   failoverFlow,
   liveConsumer,
   runMessageText,
+  saslProducer,
   slash,
   startTraffic,
 } from '../helpers/failover-fixture.js';
@@ -183,8 +185,26 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(stakeholders.map((m) => m.text.slice(0, 40))).toHaveLength(3);
   }, 420_000);
 
-  it('abort at fence: connectors run again, DR offsets untouched, the pair released', async () => {
-    const f = await flowWithGroups(3);
+  it('ACL fence, then abort at fence: the producer is refused after freeze; abort removes exactly the ACLs kdr created, connectors run again, DR offsets untouched, the pair released', async () => {
+    const f = await failoverFlow(dir, 3, cleanups, { aclFence: true });
+    // the producer may write (an ALLOW on the flow's topics); `legacy` is denied already: that DENY is not kdr's
+    cleanups.push(() => deleteAclsMatching(PRIMARY, f.alias));
+    await withAdmin(PRIMARY, (a) =>
+      a.createAcls({
+        acl: [
+          topicAcl('User:producer', `${f.alias}-t`, 'WRITE', true),
+          topicAcl('User:legacy', f.topic, 'WRITE', false, true),
+        ],
+      }),
+    );
+    const aclsNow = async () =>
+      (await withAdmin(PRIMARY, (a) => aclsMatching(a, f.alias))).map((x) => JSON.stringify(x)).sort();
+    const before = await aclsNow();
+    const producer = saslProducer('producer');
+    await producer.connect();
+    cleanups.push(() => producer.disconnect());
+    const write = () => producer.send({ topic: f.topic, acks: -1, messages: [{ value: 'app' }] });
+    await write();
     const config = approvalConfig(
       600_000,
       loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fa') }),
@@ -200,6 +220,8 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     });
     const id = runId(rig, 'C0FOINC')!;
     expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
+    await expect(write()).rejects.toThrow(/authoriz/i);
+    expect(await aclsNow()).toHaveLength(before.length + 1);
     await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
     const abortPlan = await eventually('the abort approval', 30_000, async () =>
       currentButton(rig, 'C0FOABT'),
@@ -217,6 +239,11 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(pairs).toEqual([]);
     const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
     expect(stakeholders.at(-1)?.text).toContain('aborted');
+    expect(await aclsNow()).toEqual(before);
+    expect(runMessageText(rig, 'C0FOINC')).toContain(
+      'removed the 1 DENY WRITE ACL(s) kdr created (1 that were there before stay)',
+    );
+    await write();
   }, 300_000);
 
   it('from the terminal with --yes: the same steps, the same report, break-glass entries', async () => {
@@ -265,7 +292,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
 
   it('unplanned while MM2 still sees the primary: refused, kdr is the one partitioned', async () => {
     const f = await flowWithGroups(1);
-    const dead = failoverConfigFile(dir, f.alias, f.stopFile, true);
+    const dead = failoverConfigFile(dir, f.alias, f.stopFile, { deadSource: true });
     const r = await runKdr(['failover', f.flow, '--unplanned', '--yes', '--json', '--config', dead], {
       KDR_QUEUE_PREFIX: unique('kdr-fp'),
     });

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { AclBinding } from '../../src/kafka/metadata-types.js';
 import { denyWrite, type FenceFacts, missingBindings, planAclFence } from '../../src/runbook/acl-fence.js';
 
-const allow = (principal: string, topic: string, operation: AclBinding['operation'] = 'read'): AclBinding => ({
+const allow = (
+  principal: string,
+  topic: string,
+  operation: AclBinding['operation'] = 'read',
+): AclBinding => ({
   resourceType: 'topic',
   resourceName: topic,
   patternType: 'literal',
@@ -59,7 +63,9 @@ describe('the ACL fence plan', () => {
 
   it('a reader with ALLOW READ (literal, prefixed or ALL) on every topic passes', () => {
     const prefixed: AclBinding = { ...allow('User:mm2', 'pay'), patternType: 'prefixed' };
-    const p = planAclFence(facts({ keep: ['User:mm2'], acls: [allow('User:mm2', 'orders', 'all'), prefixed] }));
+    const p = planAclFence(
+      facts({ keep: ['User:mm2'], acls: [allow('User:mm2', 'orders', 'all'), prefixed] }),
+    );
     expect(p.refusals).toEqual([]);
   });
 
