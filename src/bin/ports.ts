@@ -4,6 +4,7 @@ import { PlanStore } from '../approval/plan-store.js';
 import { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
+import { HealthStore } from '../health/health-store.js';
 import { KafkaGroupOffsets } from '../kafka/group-offsets.js';
 import { ResourceLocks } from '../locks/resource-lock.js';
 import type { AuditPort, Ports } from '../pipeline/ports.js';
@@ -31,6 +32,19 @@ export function realPorts(config: Config, log: Logger, redis: Redis, audit?: Aud
 export const runStore = (config: Config, redis: Redis) =>
   new RunStore(redis, config.redis.prefix, join(config.dataDir, 'runs'));
 
+/** What every runbook needs on one Redis connection: the run store, the steps, the health checks' last sight. */
+export function runbookBase(config: Config, log: Logger, redis: Redis, ports: Ports): RunbookDeps {
+  const health = new HealthStore(redis, config.redis.prefix);
+  return {
+    config,
+    log,
+    ports,
+    runs: runStore(config, redis),
+    steps: FAILOVER_STEPS,
+    seenEnds: (flow) => health.seenEnds(flow),
+  };
+}
+
 /** For a one-shot process (the CLI): ports opened on first use, closed with `close()`. */
 export function lazyPorts(config: Config, log: Logger) {
   let opened: Promise<{ redis: Redis; ports: Ports }> | undefined;
@@ -49,7 +63,7 @@ export function lazyPorts(config: Config, log: Logger) {
         ports: realPorts(config, log, redis),
       }));
       const { redis, ports } = await opened;
-      return { config, log, ports, runs: runStore(config, redis), steps: FAILOVER_STEPS };
+      return runbookBase(config, log, redis, ports);
     },
     close: async () => {
       if (!opened) return;

@@ -22,13 +22,12 @@ import { redisForWorker } from '../queue/redis.js';
 import { onStepPlan, type RunbookDeps, STEP_KIND } from '../runbook/engine.js';
 import { abortChange } from '../runbook/run-control.js';
 import { stepChange } from '../runbook/step-change.js';
-import { FAILOVER_STEPS } from '../runbook/steps/index.js';
 import { startSplitBrainWatch } from '../runbook/watch.js';
 import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
 import { type CheckpointIndexer, startCheckpointIndexer } from '../translate/checkpoint-indexer.js';
-import { realPorts, runStore } from './ports.js';
+import { realPorts, runbookBase } from './ports.js';
 
 export interface RuntimeOptions {
   config: Config;
@@ -132,11 +131,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const execLog = o.log.child({ component: 'exec' });
     const sweepQueue = new ExecQueue(o.config.redis.url, prefix);
     const runbook: RunbookDeps = {
-      config: o.config,
-      log: o.log.child({ component: 'runbook' }),
-      ports,
-      runs: runStore(o.config, stateRedis),
-      steps: FAILOVER_STEPS,
+      ...runbookBase(o.config, o.log.child({ component: 'runbook' }), stateRedis, ports),
       chat: poster,
       enqueue: (id) => sweepQueue.enqueue(id),
     };
@@ -183,11 +178,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const slack = new SlackPoster(o.botToken, o.slackApiUrl);
     const clickPorts = realPorts(o.config, o.log, clickRedis);
     const clickRunbook: RunbookDeps = {
-      config: o.config,
-      log: o.log.child({ component: 'runbook' }),
-      ports: clickPorts,
-      runs: runStore(o.config, clickRedis),
-      steps: FAILOVER_STEPS,
+      ...runbookBase(o.config, o.log.child({ component: 'runbook' }), clickRedis, clickPorts),
       chat: slack,
       enqueue: (id) => execQueue.enqueue(id),
     };

@@ -14,6 +14,12 @@ export interface GroupState {
   reason: string;
 }
 
+/** The source end offsets a scheduled check last saw (`topic:partition` → offset): unplanned loss is counted from it. */
+export interface SeenEnds {
+  at: string;
+  ends: Record<string, number>;
+}
+
 export interface Alert {
   id: string;
   flow: string;
@@ -36,6 +42,15 @@ export class HealthStore {
 
   private k(...parts: string[]): string {
     return [this.prefix, 'health', ...parts].join(':');
+  }
+
+  async recordSeenEnds(flow: string, seen: SeenEnds): Promise<void> {
+    await this.redis.set(this.k('seen', flow), JSON.stringify(seen));
+  }
+
+  async seenEnds(flow: string): Promise<SeenEnds | undefined> {
+    const raw = await this.redis.get(this.k('seen', flow));
+    return raw ? (JSON.parse(raw) as SeenEnds) : undefined;
   }
 
   async flowState(flow: string): Promise<FlowState | undefined> {

@@ -45,6 +45,11 @@ export async function runLagCheck(deps: CheckDeps, flowName: string): Promise<Ch
   );
   const at = new Date(now()).toISOString();
   const alerts: Alert[] = [];
+  if (lag?.partitions.length)
+    await store.recordSeenEnds(flow.name, {
+      at,
+      ends: Object.fromEntries(lag.partitions.map((p) => [`${p.topic}:${p.partition}`, p.sourceEnd])),
+    });
 
   const flowKind = flowAlertKind(prev?.level, status.verdict);
   if (flowKind) alerts.push(alert(flow.name, flowKind, flow.name, flowAlertText(flowKind, status), at));

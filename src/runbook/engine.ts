@@ -23,6 +23,7 @@ export function stepContext(d: RunbookDeps, run: Run): StepContext {
     runs: d.runs,
     flow: findFlow(d.config, run.flow),
     ...(d.chat ? { chat: d.chat } : {}),
+    ...(d.seenEnds ? { seenEnds: d.seenEnds } : {}),
   };
 }
 

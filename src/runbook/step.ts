@@ -1,6 +1,7 @@
 import type { Config, FlowConfig } from '../config/load.js';
 import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
+import type { SeenEnds } from '../health/health-store.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
 import type { ApplyIO, Refusal } from '../pipeline/change.js';
 import type { Ports } from '../pipeline/ports.js';
@@ -15,6 +16,8 @@ export interface StepContext {
   flow: FlowConfig;
   /** Slack, where the run lives there (absent in the terminal). */
   chat?: Poster;
+  /** The source ends the scheduled health check last saw (see RunbookDeps). */
+  seenEnds?: (flow: string) => Promise<SeenEnds | undefined>;
 }
 
 export interface StepPlan {

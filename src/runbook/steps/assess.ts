@@ -2,6 +2,7 @@ import { assessFlow } from '../../health/status.js';
 import { probeCluster } from '../../kafka/probe.js';
 import { gatherTranslation } from '../../translate/gather.js';
 import { check, type RunStep } from '../step.js';
+import { estimateLoss, type LossEstimate, lossText } from '../unplanned-loss.js';
 
 export interface AssessData {
   groups: string[];
@@ -11,6 +12,8 @@ export interface AssessData {
   /** Replicated position per source partition at assess time (`topic:partition` → offset), for unplanned loss. */
   replicated: Record<string, number>;
   sourceEnds: Record<string, number>;
+  /** Unplanned, with the source unreachable: what is lost, counted without it. */
+  loss?: LossEstimate;
 }
 
 /**
@@ -84,17 +87,25 @@ export const assess: RunStep = {
           `older than the RPO`,
         ),
       );
+    const loss = !planned && !src.reachable && !partitioned ? await estimateLoss(ctx) : undefined;
     const data = {
+      ...(loss ? { loss } : {}),
       groups: (report?.groups ?? []).map((g) => g.group),
       heartbeatAgeMs: status.heartbeatAgeMs,
       lagRecords: status.lagRecords,
       sourceReachable: src.reachable,
-      replicated: Object.fromEntries(
-        (lag?.partitions ?? []).map((p) => [`${p.topic}:${p.partition}`, p.replicatedUpTo]),
-      ),
-      sourceEnds: Object.fromEntries(
-        (lag?.partitions ?? []).map((p) => [`${p.topic}:${p.partition}`, p.sourceEnd]),
-      ),
+      replicated:
+        loss?.records != null
+          ? loss.replicated
+          : Object.fromEntries(
+              (lag?.partitions ?? []).map((p) => [`${p.topic}:${p.partition}`, p.replicatedUpTo]),
+            ),
+      sourceEnds:
+        loss?.records != null
+          ? loss.seenEnds
+          : Object.fromEntries(
+              (lag?.partitions ?? []).map((p) => [`${p.topic}:${p.partition}`, p.sourceEnd]),
+            ),
     } satisfies AssessData;
     const failed = checks.filter((c) => !c.pass);
     return {
@@ -103,7 +114,9 @@ export const assess: RunStep = {
         ? `kdr cannot reach ${flow.source} but MM2 can (fresh heartbeats on ${flow.target}): kdr is partitioned, not the primary. Unplanned failover refused; abort this run and open a planned one`
         : failed.length
           ? `not ready: ${failed.map((c) => `${c.name}: ${c.value}`).join('; ')}`
-          : `${flow.source} and ${flow.target} answer; heartbeat ${Math.round((status.heartbeatAgeMs ?? 0) / 1000)} s old; lag ${status.lagRecords ?? '?'} record(s); ${data.groups.length} group(s), all empty on ${flow.target}`,
+          : loss
+            ? `${flow.source} does not answer (nor does MM2 see it: heartbeat ${status.heartbeatAgeMs === null ? 'none' : `${Math.round(status.heartbeatAgeMs / 1000)} s old`}); ${lossText(loss, flow.source)}; ${data.groups.length} group(s), all empty on ${flow.target}`
+            : `${flow.source} and ${flow.target} answer; heartbeat ${Math.round((status.heartbeatAgeMs ?? 0) / 1000)} s old; lag ${status.lagRecords ?? '?'} record(s); ${data.groups.length} group(s), all empty on ${flow.target}`,
       checks,
       data,
     };

@@ -3,6 +3,7 @@ import { ConnectRest } from '../../mm2/connect-rest.js';
 import { remoteTopic } from '../../mm2/naming.js';
 import { hookFailed, runHook } from '../hooks.js';
 import { check, dataOf, endOffsets, pollUntil, type RunStep, type StepContext } from '../step.js';
+import { lossText } from '../unplanned-loss.js';
 import type { AssessData } from './assess.js';
 
 const STOPPED_TIMEOUT_MS = 30_000;
@@ -45,12 +46,18 @@ export const fence: RunStep = {
       ...new Set(keys.map((k) => remoteTopic(ctx.flow, k.slice(0, k.lastIndexOf(':'))))),
     ].sort();
     const m = ctx.flow.mm2;
+    const loss = dataOf<AssessData>(run, 'assess')?.loss;
     return {
       text: [
         m.mode === 'connect'
           ? `stop MM2 connector(s) ${names.join(', ')} on ${rest(ctx)!.baseUrl} (PUT /connectors/<name>/stop; pause if stop is unsupported), wait until stopped`
           : `run the dedicated MM2 stop hook (${m.stop.command ? m.stop.command.join(' ') : new URL(m.stop.webhook!).host})`,
         `then verify by the data: end offsets of ${topics.length} mirrored topic(s) on ${ctx.flow.target} unchanged for ${STILL_MS / 1000} s`,
+        ...(run.mode === 'unplanned'
+          ? [
+              `unplanned: ${loss ? lossText(loss, ctx.flow.source) : 'loss unknown: the primary was not read at assess'}`,
+            ]
+          : []),
       ].join('\n'),
       body: { connectors: names, topics },
     };

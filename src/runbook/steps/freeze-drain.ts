@@ -4,6 +4,7 @@ import { flowLag } from '../../health/lag.js';
 import type { AclBinding } from '../../kafka/metadata-types.js';
 import { hookFailed, runHook } from '../hooks.js';
 import { check, dataOf, endOffsets, pollUntil, type RunStep, type StepContext } from '../step.js';
+import { lossText } from '../unplanned-loss.js';
 import type { AssessData } from './assess.js';
 import { type AclFenceData, applyFreezeAcl, planFreezeAcl, removeFreezeAcl } from './freeze-acl.js';
 
@@ -129,7 +130,8 @@ export const freeze: RunStep = {
 
 export interface DrainData {
   replicated: Record<string, number>;
-  lagRecords: number;
+  /** Records not replicated (unplanned: a lower bound; null when it could not be counted). */
+  lagRecords: number | null;
 }
 
 /**
@@ -150,15 +152,16 @@ export const drain: RunStep = {
   execute: async (ctx, run) => {
     if (run.mode === 'unplanned') {
       const a = dataOf<AssessData>(run, 'assess');
-      const lost = a?.lagRecords ?? null;
+      const lost = a?.loss ? a.loss.records : (a?.lagRecords ?? null);
       return {
         ok: true,
-        result:
-          lost === null
+        result: a?.loss
+          ? lossText(a.loss, ctx.flow.source)
+          : lost === null
             ? 'loss unknown: the primary could not be read at assess'
             : `${lost} record(s) were not replicated at the last observation`,
         checks: [check('records not replicated (last observation)', true, lost, null)],
-        data: { replicated: a?.replicated ?? {}, lagRecords: lost ?? 0 },
+        data: { replicated: a?.replicated ?? {}, lagRecords: lost } satisfies DrainData,
       };
     }
     const frozen = dataOf<FreezeData>(run, 'freeze')?.frozenEnds;
