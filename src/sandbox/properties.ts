@@ -23,11 +23,21 @@ export function toProperties(entries: Record<string, string | number | boolean>)
     .join('\n')}\n`;
 }
 
+export const sandboxBrokerPorts = (layout: SandboxLayout, cluster: 'primary' | 'dr') => ({
+  port: layout.ports[cluster],
+  ctrl: cluster === 'primary' ? layout.ports.primaryController : layout.ports.drController,
+  sasl: cluster === 'primary' ? layout.ports.primarySasl : layout.ports.drSasl,
+});
+
 /** Single-node KRaft (combined broker+controller) with RF 1 everywhere and the StandardAuthorizer. */
-export function brokerProperties(layout: SandboxLayout, cluster: 'primary' | 'dr', logDir: string): string {
-  const port = layout.ports[cluster];
-  const ctrl = cluster === 'primary' ? layout.ports.primaryController : layout.ports.drController;
-  const sasl = cluster === 'primary' ? layout.ports.primarySasl : layout.ports.drSasl;
+export function brokerProperties(
+  layout: SandboxLayout,
+  cluster: 'primary' | 'dr',
+  logDir: string,
+  /** Other ports than the sandbox's (a broker of a test's own). */
+  ports = sandboxBrokerPorts(layout, cluster),
+): string {
+  const { port, ctrl, sasl } = ports;
   const listeners = `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${ctrl},SASL_PLAINTEXT://127.0.0.1:${sasl}`;
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',

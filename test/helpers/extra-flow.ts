@@ -22,6 +22,8 @@ export async function startExtraFlow(
   policy: { type: 'default' | 'identity'; separator: string },
   /** Settings of the source connector that differ from the sandbox's (e.g. sync.topic.configs.enabled). */
   sourceOverrides: Record<string, string> = {},
+  /** Another cluster than the sandbox's primary as the source (a test's own broker). */
+  sourceBootstrap?: string,
 ): Promise<ExtraFlow> {
   const layout = sandboxLayout(ROOT);
   const base = sandboxConnectorConfigs(layout);
@@ -30,6 +32,7 @@ export async function startExtraFlow(
     checkpoint: `${alias}->dr.MirrorCheckpointConnector`,
   };
   const policyCfg: Record<string, string> = {
+    ...(sourceBootstrap ? { 'source.cluster.bootstrap.servers': sourceBootstrap } : {}),
     'source.cluster.alias': alias,
     'replication.policy.separator': policy.separator,
     ...(policy.type === 'identity' ? { 'replication.policy.class': IDENTITY } : {}),
@@ -51,7 +54,7 @@ export async function startExtraFlow(
     clusters: {
       primary: { bootstrap: sandbox.clusters.primary!.bootstrap },
       dr: { bootstrap: sandbox.clusters.dr!.bootstrap, connect: { url: sandbox.clusters.dr!.connect!.url } },
-      [alias]: { bootstrap: sandbox.clusters.primary!.bootstrap },
+      [alias]: { bootstrap: sourceBootstrap ? [sourceBootstrap] : sandbox.clusters.primary!.bootstrap },
     },
     flows: [
       {

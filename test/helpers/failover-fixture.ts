@@ -19,7 +19,7 @@ export function failoverConfigFile(
   dir: string,
   alias: string,
   stopFile: string,
-  opts: { deadSource?: boolean; aclFence?: boolean } = {},
+  opts: { deadSource?: boolean; aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
   const s = sandboxConfig();
@@ -33,7 +33,7 @@ export function failoverConfigFile(
     ? `\n    freeze: { denyWrite: ["User:producer", "User:legacy"], keepAccess: ["User:ANONYMOUS"] }`
     : '';
   // deadSource: kdr is pointed at an address where nothing answers, while MM2 still reads the real primary
-  const source = deadSource ? '127.0.0.1:9' : s.clusters.primary!.bootstrap[0];
+  const source = deadSource ? '127.0.0.1:9' : (opts.sourceBootstrap ?? s.clusters.primary!.bootstrap[0]);
   writeFileSync(
     path,
     `clusters:
@@ -48,7 +48,7 @@ flows:
     groups: "${alias}-g.*"
     mm2: { mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }
     rpo: 60s
-    rto: 15m${freeze}
+    rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}
 slack:
   channels: { ops: C0FOOPS, incidents: C0FOINC, stakeholders: C0FOSTK }
   approvers: { users: [U0ALICE, U0BOB], usergroups: [S0DRLEADS] }
@@ -217,14 +217,17 @@ export async function failoverFlow(
   dir: string,
   nGroups: number,
   cleanups: Array<() => Promise<unknown>>,
-  opts: { aclFence?: boolean } = {},
+  opts: { aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string } = {},
 ) {
   const alias = `fo${randomBytes(3).toString('hex')}`;
   const topic = `${alias}-t1`;
-  const ex: ExtraFlow = await startExtraFlow(alias, `(${alias}-t.*|heartbeats)`, {
-    type: 'default',
-    separator: '.',
-  });
+  const ex: ExtraFlow = await startExtraFlow(
+    alias,
+    `(${alias}-t.*|heartbeats)`,
+    { type: 'default', separator: '.' },
+    {},
+    opts.sourceBootstrap,
+  );
   cleanups.push(() => ex.stop());
   await mirroredTopic(ex.config, ex.flow, topic, 2, 10, `${alias}.${topic}`);
   const at = await translatable(ex.config, ex.flow, topic, 2, 10);
