@@ -4,6 +4,7 @@ import type { Config } from '../config/load.js';
 import type { Block } from '../core/block.js';
 import type { Message } from '../core/chat.js';
 import { formatDuration } from '../core/duration.js';
+import type { RUN_ACTIONS } from './run-actions.js';
 import type { Run, StepRecord } from './types.js';
 
 const ICON: Record<StepRecord['state'], string> = {
@@ -16,6 +17,40 @@ const ICON: Record<StepRecord['state'], string> = {
   compensated: ':leftwards_arrow_with_hook:',
 };
 const PLAN_CHARS = 2400;
+
+const LIVE = new Set(['open', 'running', 'waiting']);
+
+/** Pause (or Resume) and Abort, as the run's state allows; Abort asks first and stops at cutover (failback then). */
+function runButtons(run: Run): Block[] {
+  if (!LIVE.has(run.state) && run.state !== 'paused') return [];
+  const cutover = run.steps.find((s) => s.id === 'cutover')?.state === 'done';
+  const btn = (action: keyof typeof RUN_ACTIONS, text: string) => ({
+    type: 'button',
+    action_id: action,
+    text: { type: 'plain_text', text },
+    value: run.run,
+  });
+  return [
+    run.state === 'paused' ? btn('kdr_run_resume', 'Resume') : btn('kdr_run_pause', 'Pause'),
+    ...(cutover
+      ? []
+      : [
+          {
+            ...btn('kdr_run_abort', 'Abort run'),
+            style: 'danger',
+            confirm: {
+              title: { type: 'plain_text', text: 'Abort this run?' },
+              text: {
+                type: 'mrkdwn',
+                text: `Plans the abort of run ${run.run} (undo of every step done so far); it needs approval like a step.`,
+              },
+              confirm: { type: 'plain_text', text: 'Plan the abort' },
+              deny: { type: 'plain_text', text: 'Cancel' },
+            },
+          },
+        ]),
+  ];
+}
 
 export function stepLine(s: StepRecord): string {
   const took =
@@ -95,11 +130,15 @@ export function runMessage(run: Run, current?: StoredPlan): Message {
           type: 'button',
           action_id: REJECT_ACTION,
           text: { type: 'plain_text', text: 'Reject' },
-          style: 'danger',
           value: current.id,
         },
+        ...runButtons(run),
       ],
     });
+  } else {
+    const controls = runButtons(run);
+    if (controls.length)
+      blocks.push({ type: 'actions', block_id: `kdr-run-controls-${run.state}`, elements: controls });
   }
   return { text: `kdr ${runTitle(run)}`, blocks };
 }

@@ -8,6 +8,7 @@ import { asKdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { CommandJob } from '../queue/jobs.js';
+import { RUN_ACTIONS } from '../runbook/run-actions.js';
 import { guardMessage } from './block-guard.js';
 import { boltLogger } from './bolt-logger.js';
 
@@ -154,6 +155,40 @@ export function createSlackApp(opts: SlackAppOptions): App {
         log.info({ result }, 'approval click');
       } catch (err) {
         log.error({ err: (err as Error).message }, 'approval click failed');
+      }
+    });
+  }
+
+  // Run buttons (Pause, Resume, Abort): the slash command of the same name, queued as the person who clicked
+  for (const [actionId, commandFor] of Object.entries(RUN_ACTIONS)) {
+    app.action(actionId, async ({ ack, body, action: clicked, respond }) => {
+      await ack();
+      const b = body as {
+        user: { id: string };
+        team?: { id?: string };
+        channel?: { id: string };
+        container?: { channel_id?: string };
+      };
+      const text = commandFor((clicked as { value?: string }).value ?? '');
+      const log = opts.log.child({ user: b.user.id, action: actionId });
+      try {
+        await opts.enqueue({
+          requestId: randomUUID(),
+          text,
+          userId: b.user.id,
+          channelId: b.channel?.id ?? b.container?.channel_id ?? '',
+          ...(b.team?.id ? { teamId: b.team.id } : {}),
+          requestedAt: new Date().toISOString(),
+        });
+        log.info({ text }, 'run button queued');
+      } catch (err) {
+        const e = asKdrError(err);
+        log.error({ code: e.code, err: e.message }, 'run button could not be queued');
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:warning: \`/kdr ${text}\` was not run: ${e.message}\n${e.hint}`,
+        }).catch(() => undefined);
       }
     });
   }

@@ -127,8 +127,37 @@ export function currentButton(rig: SlackRig, channel: string): RunButton | undef
       | Array<{ type: string; elements?: Array<{ value?: string; text?: { text: string } }> }>
       | undefined
   )?.find((b) => b.type === 'actions');
-  const b = actions?.elements?.[0];
+  const b = actions?.elements?.find((e) => (e as { action_id?: string }).action_id === 'kdr_approve');
   return m && b?.value ? { planId: b.value, ts: m.ts, label: b.text?.text ?? '' } : undefined;
+}
+
+/** Clicks a run button (Pause, Resume, Abort run) on the run message as `user`. */
+export function clickRunButton(
+  rig: SlackRig,
+  channel: string,
+  action: 'kdr_run_pause' | 'kdr_run_resume' | 'kdr_run_abort',
+  user: string,
+) {
+  const m = rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)!;
+  const blocks = m.blocks as Array<{
+    type: string;
+    elements?: Array<{ action_id?: string; value?: string }>;
+  }>;
+  const b = blocks
+    .filter((x) => x.type === 'actions')
+    .flatMap((x) => x.elements ?? [])
+    .find((e) => e.action_id === action);
+  if (!b?.value) throw new Error(`no ${action} button on the run message: ${JSON.stringify(blocks)}`);
+  return sendBlockAction({
+    appUrl: rig.appUrl,
+    signingSecret: rig.signingSecret,
+    userId: user,
+    channelId: channel,
+    messageTs: m.ts,
+    actionId: action,
+    value: b.value,
+    responseUrlBase: `${rig.emulator.url}/response`,
+  });
 }
 
 export const runMessageText = (rig: SlackRig, channel: string) =>

@@ -13,6 +13,7 @@ import { runKdr } from '../helpers/cli.js';
 import {
   approveAll,
   clickButton,
+  clickRunButton,
   currentButton,
   failoverConfigFile,
   failoverFlow,
@@ -309,7 +310,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(await connectorStates(f.alias)).toEqual(['RUNNING', 'RUNNING']);
   }, 300_000);
 
-  it('split-brain: a record on the old primary after fence raises an alert in the thread; cutover is refused naming the count', async () => {
+  it('split-brain: a record on the old primary after fence raises an alert in the thread; cutover is refused naming the count; the run message'\''s Pause, Resume and Abort buttons work', async () => {
     const f = await flowWithGroups(2);
     const config = approvalConfig(
       600_000,
@@ -343,5 +344,37 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     });
     expect(runMessageText(rig, 'C0FOINC')).toContain('split-brain: 1 record(s) on 1 partition(s)');
     expect(runMessageText(rig, 'C0FOINC')).toContain('cutover refused');
+
+    // the run message's own buttons: Pause, then Resume, then Abort run (approved by another person)
+    await clickRunButton(rig, 'C0FOINC', 'kdr_run_pause', 'U0ALICE');
+    await eventually('paused', 30_000, async () =>
+      runMessageText(rig, 'C0FOINC').includes('· paused') ? true : undefined,
+    );
+    await clickRunButton(rig, 'C0FOINC', 'kdr_run_resume', 'U0ALICE');
+    await eventually('resumed', 30_000, async () =>
+      runMessageText(rig, 'C0FOINC').includes('· paused') ? undefined : true,
+    );
+    await clickRunButton(rig, 'C0FOINC', 'kdr_run_abort', 'U0ALICE');
+    const abortMsg = await eventually(
+      'the abort plan, posted where the button was clicked',
+      30_000,
+      async () =>
+        rig.emulator.state.messages.find(
+          (m) =>
+            m.channel === 'C0FOINC' &&
+            !m.threadTs &&
+            m.ts !== runTs &&
+            JSON.stringify(m.blocks ?? []).includes('kdr_approve'),
+        ),
+    );
+    const abortPlan = JSON.parse(JSON.stringify(abortMsg.blocks))
+      .filter((b: { type: string }) => b.type === 'actions')
+      .flatMap((b: { elements: Array<{ action_id: string; value: string }> }) => b.elements)
+      .find((e: { action_id: string }) => e.action_id === 'kdr_approve').value as string;
+    await clickButton(rig, 'C0FOINC', { planId: abortPlan, ts: abortMsg.ts, label: 'abort' }, 'U0BOB');
+    await eventually('aborted', 60_000, async () =>
+      runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
+    );
+    expect(await connectorStates(f.alias)).toEqual(['RUNNING', 'RUNNING']);
   }, 300_000);
 });
