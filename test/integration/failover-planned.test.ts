@@ -310,7 +310,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(await connectorStates(f.alias)).toEqual(['RUNNING', 'RUNNING']);
   }, 300_000);
 
-  it('split-brain: a record on the old primary after fence raises an alert in the thread; cutover is refused naming the count; the run message'\''s Pause, Resume and Abort buttons work', async () => {
+  it("split-brain: a record on the old primary after fence raises an alert in the thread; cutover is refused naming the count; the run message's Pause, Resume and Abort buttons work", async () => {
     const f = await flowWithGroups(2);
     const config = approvalConfig(
       600_000,
