@@ -18,7 +18,7 @@ main{flex:1;display:flex;flex-direction:column} #log{flex:1;overflow:auto;paddin
 pre{background:#f6f6f6;border:1px solid #e3e3e3;padding:6px;overflow:auto;font-size:12px;margin:4px 0}
 .ctx{color:#616061;font-size:12px} .actions button{margin:4px 6px 0 0;padding:4px 12px;border-radius:4px;border:1px solid #bbb;background:#fff;cursor:pointer}
 .actions .primary{background:#007a5a;color:#fff;border-color:#007a5a} .actions .danger{color:#e01e5a;border-color:#e01e5a}
-.thread{margin-left:24px;border-left:3px solid #ddd;padding-left:8px;font-size:12px;color:#444}
+.sec{white-space:pre-wrap} .thread{margin-left:24px;border-left:3px solid #ddd;padding-left:8px;font-size:12px;color:#444}
 form{display:flex;padding:10px;border-top:1px solid #ddd} form input{flex:1;padding:8px;font-size:14px} form button{margin-left:8px}
 </style></head><body>
 <nav><h1>kdr playground</h1><div id="channels"></div>
@@ -31,10 +31,11 @@ form{display:flex;padding:10px;border-top:1px solid #ddd} form input{flex:1;padd
 const $ = (id) => document.getElementById(id);
 let channel = 'C0KDROPS';
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
-const mrkdwn = (t) => esc(t).replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, '<pre>$1</pre>').replace(/\\*([^*\\n]+)\\*/g, '<b>$1</b>')
+const EMOJI = { white_check_mark: '\u2705', x: '\u274c', hourglass_flowing_sand: '\u23f3', gear: '\u2699\ufe0f', white_circle: '\u26aa', fast_forward: '\u23e9', leftwards_arrow_with_hook: '\u21a9\ufe0f', raising_hand: '\ud83d\ude4b', rotating_light: '\ud83d\udea8', warning: '\u26a0\ufe0f', scroll: '\ud83d\udcdc' };
+const mrkdwn = (t) => esc(t).replace(/:([a-z_]+):/g, (m, n) => EMOJI[n] ?? m).replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, '<pre>$1</pre>').replace(/\\*([^*\\n]+)\\*/g, '<b>$1</b>')
   .replace(/\`([^\`\\n]+)\`/g, '<code>$1</code>').replace(/&lt;@(\\w+)&gt;/g, '@$1').replace(/&lt;!date\\^\\d+\\^[^|]*\\|([^&]*)&gt;/g, '$1');
 function block(b, m) {
-  if (b.type === 'section' || b.type === 'header') return '<div>' + mrkdwn(b.text?.text) + '</div>';
+  if (b.type === 'section' || b.type === 'header') return '<div class="sec">' + mrkdwn(b.text?.text) + '</div>';
   if (b.type === 'context') return '<div class="ctx">' + b.elements.map((e) => mrkdwn(e.text)).join(' ') + '</div>';
   if (b.type === 'actions') return '<div class="actions">' + b.elements.map((e, i) =>
     '<button class="' + esc(e.style) + '" data-ts="' + m.ts + '" data-i="' + i + '" data-b="' + esc(b.block_id) + '">' + esc(e.text.text) + '</button>').join('') + '</div>';
