@@ -57,6 +57,8 @@ slack:
 hooks:
   stopProducers: { command: ["touch", "${stopFile}"] }
 redis: { url: "${s.redis.url}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
+# the pause between the parts of a change (the crash test slows the offsets step down to kill a worker inside it)
+changes: { pace: "\${KDR_CHANGE_PACE:-0ms}" }
 dataDir: "${join(dir, 'data')}"
 `,
   );
