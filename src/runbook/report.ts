@@ -6,7 +6,7 @@ import type { Run } from './types.js';
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : formatDuration(v));
 
-/** The run's report in words: per step start, end, machine time, approval wait, checks; RTO, RPO, split-brain. */
+/** The run's report in words: per step start, end, machine time, approval wait, checks; RTO, RPO, re-reads, split-brain. */
 export function reportText(run: Run): string {
   const m = run.measurements;
   const lines = [
@@ -16,6 +16,7 @@ export function reportText(run: Run): string {
     '',
     `- RTO: ${ms(m.rtoMs)} (${run.mode === 'planned' ? 'from the freeze' : 'from the open'} to verified consumption on the target)`,
     `- RPO: ${m.rpoRecords ?? '?'} record(s)${m.rpoWindowMs !== undefined ? `, window ${ms(m.rpoWindowMs)}` : ''}`,
+    `- Re-reads: ${m.rereadsPredicted ?? '?'} predicted (from the translation), ${m.rereadsObserved ?? '?'} observed (each group's last consumed record found on the target)`,
     `- Split-brain: ${run.splitBrain ? `${run.splitBrain.records} record(s) on ${run.splitBrain.partitions} partition(s)` : 'none seen'}`,
     '',
     '| step | state | started | ended | machine | waiting for people | result |',

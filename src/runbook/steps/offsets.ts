@@ -5,6 +5,13 @@ import { check, dataOf, type RunStep, type StepContext } from '../step.js';
 import type { Run } from '../types.js';
 import type { AssessData } from './assess.js';
 
+/** What the offsets step leaves: the previous DR offsets (for undo) and what it wrote (for the re-read figures). */
+export interface OffsetsData {
+  cluster: string;
+  before: Record<string, Array<{ topic: string; partition: number; offset: number | null }>>;
+  written: Record<string, Array<{ topic: string; partition: number; offset: number }>>;
+}
+
 const argsOf = (ctx: StepContext, run: Run) =>
   offsetsArgs.parse({
     flow: ctx.flow.name,
@@ -67,7 +74,13 @@ export const offsets: RunStep = {
             g.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.from })),
           ]),
         ),
-      },
+        written: Object.fromEntries(
+          b.groups.map((g) => [
+            g.group,
+            g.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.to })),
+          ]),
+        ),
+      } satisfies OffsetsData,
     };
   },
   undo: async (ctx, _run, rec) => {

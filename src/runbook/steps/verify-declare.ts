@@ -5,6 +5,7 @@ import type { Check, Run } from '../types.js';
 import type { AssessData } from './assess.js';
 import { splitBrain } from './cutover.js';
 import type { DrainData, FreezeData } from './freeze-drain.js';
+import { measureRereads, type RereadFigures } from './rereads-measure.js';
 
 const WINDOW_MS = 6000;
 
@@ -50,12 +51,26 @@ export const verify: RunStep = {
         0,
       ),
     );
+    // re-reads: predicted from the translation, observed by finding each group's last consumed record on the target
+    const rereads = await measureRereads(ctx, run).catch((err: Error) => {
+      ctx.log.warn({ err: err.message }, 're-reads not measured');
+      return undefined;
+    });
+    if (rereads)
+      checks.push(
+        check(
+          're-reads observed (predicted)',
+          rereads.observed === null || rereads.observed >= 0,
+          `${rereads.observed ?? '?'} (${rereads.predicted})${rereads.unmatched ? `; ${rereads.unmatched} partition(s) not matched` : ''}`,
+          'no skipped records',
+        ),
+      );
     const ok = checks.every((c) => c.pass);
     const idle = groups.length - active.length;
     return {
       ok,
       result: ok
-        ? `${active.length} group(s) consuming on ${ctx.flow.target}: ${results.map((v) => `${v.group} ${v.verdict}`).join(', ') || 'none yet'}${idle ? `; ${idle} group(s) not consuming yet` : ''}`
+        ? `${active.length} group(s) consuming on ${ctx.flow.target}: ${results.map((v) => `${v.group} ${v.verdict}`).join(', ') || 'none yet'}${idle ? `; ${idle} group(s) not consuming yet` : ''}${rereads ? `; re-reads ${rereads.observed ?? '?'} observed, ${rereads.predicted} predicted` : ''}`
         : `not verified: ${checks
             .filter((c) => !c.pass)
             .map((c) => `${c.name}: ${c.value}`)
@@ -63,6 +78,7 @@ export const verify: RunStep = {
       checks,
       data: {
         verdicts: Object.fromEntries(results.map((v) => [v.group, v.verdict])),
+        ...(rereads ? { rereads } : {}),
         ...(sb ? { splitBrain: sb } : {}),
       },
     };
@@ -79,9 +95,12 @@ export function measure(run: Run) {
   const frozen = dataOf<FreezeData>(run, 'freeze');
   const assessData = dataOf<AssessData>(run, 'assess');
   const rpoRecords = drained?.lagRecords ?? null;
+  const rereads = dataOf<{ rereads?: RereadFigures }>(run, 'verify')?.rereads;
   return {
     rtoMs: Date.parse(to) - Date.parse(from),
     ...(rpoRecords !== null ? { rpoRecords } : {}),
+    ...(rereads ? { rereadsPredicted: rereads.predicted } : {}),
+    ...(rereads?.observed != null ? { rereadsObserved: rereads.observed } : {}),
     rpoWindowMs: run.mode === 'planned' && frozen ? 0 : (assessData?.heartbeatAgeMs ?? undefined),
   };
 }
