@@ -42,6 +42,7 @@ export function runbookBase(config: Config, log: Logger, redis: Redis, ports: Po
     runs: runStore(config, redis),
     steps: FAILOVER_STEPS,
     seenEnds: (flow) => health.seenEnds(flow),
+    alerts: { mute: (flow, m) => health.mute(flow, m), unmute: (flow, run) => health.unmute(flow, run) },
   };
 }
 

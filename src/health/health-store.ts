@@ -20,6 +20,13 @@ export interface SeenEnds {
   ends: Record<string, number>;
 }
 
+/** A flow whose scheduled alerts a runbook run holds: during a failover, and after it until failback. */
+export interface Mute {
+  run: string;
+  since: string;
+  reason: string;
+}
+
 export interface Alert {
   id: string;
   flow: string;
@@ -42,6 +49,23 @@ export class HealthStore {
 
   private k(...parts: string[]): string {
     return [this.prefix, 'health', ...parts].join(':');
+  }
+
+  async mute(flow: string, mute: Mute): Promise<void> {
+    await this.redis.set(this.k('muted', flow), JSON.stringify(mute));
+  }
+
+  async muted(flow: string): Promise<Mute | undefined> {
+    const raw = await this.redis.get(this.k('muted', flow));
+    return raw ? (JSON.parse(raw) as Mute) : undefined;
+  }
+
+  /** Lifts the mute only if `run` holds it (another run's mute stays). */
+  async unmute(flow: string, run: string): Promise<boolean> {
+    const m = await this.muted(flow);
+    if (!m || m.run !== run) return false;
+    await this.redis.del(this.k('muted', flow));
+    return true;
   }
 
   async recordSeenEnds(flow: string, seen: SeenEnds): Promise<void> {

@@ -5,6 +5,7 @@ import { runBackup } from '../backup/run-backup.js';
 import type { Config } from '../config/load.js';
 import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
+import { HealthStore } from '../health/health-store.js';
 import { backupView } from '../render/backup-view.js';
 import { redisForWorker } from './redis.js';
 
@@ -30,6 +31,7 @@ export async function startMaintenanceWorker(o: {
   const prefix = o.config.redis.prefix;
   const redis = redisForWorker(o.config.redis.url);
   const memory = new DriftMemory(redis, prefix);
+  const health = new HealthStore(redis, prefix);
   const ops = o.config.slack?.channels.ops;
   const log = o.log.child({ component: 'maintenance' });
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
@@ -40,6 +42,8 @@ export async function startMaintenanceWorker(o: {
       if (data.kind === 'drift') {
         const flow = o.config.flows.find((f) => f.name === data.flow);
         if (!flow) return { skipped: `flow ${data.flow} is no longer configured` };
+        const mute = await health.muted(flow.name);
+        if (mute) return { skipped: `alerts muted by run ${mute.run}` };
         const report = await gatherDrift(o.config, log, flow);
         const { fresh, cleared } = await memory.update(flow.name, report.items);
         if (ops && fresh.length) {

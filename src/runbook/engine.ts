@@ -89,7 +89,7 @@ export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
       machineMs: 0,
       waitMs: 0,
       checks: [],
-      result: `pair ${run.pair} taken`,
+      result: `pair ${run.pair} taken; scheduled alerts of ${flow.name} muted while the run holds it`,
     },
     ...d.steps.map((s): StepRecord => {
       const skip = s.skip?.(run, ctx);
@@ -113,6 +113,11 @@ export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
       },
     );
   }
+  await d.alerts?.mute(flow.name, {
+    run: run.run,
+    since: now,
+    reason: `${o.mode} failover in progress (run ${run.run})`,
+  });
   let opened = run;
   if (d.chat && o.transport === 'slack') {
     const channel = d.config.slack?.channels.incidents ?? d.config.slack?.channels.ops;
@@ -355,6 +360,12 @@ async function completeRun(d: RunbookDeps, run: Run): Promise<Run> {
   });
   if (done.state !== 'completed' || done.version === run.version) return done;
   await d.runs.releasePair(done);
+  const flow = findFlow(d.config, done.flow);
+  await d.alerts?.mute(done.flow, {
+    run: done.run,
+    since: done.endedAt!,
+    reason: `failed over to ${flow.target} by run ${done.run}: the old direction's alerts stay muted until failback`,
+  });
   const report = writeReport(d.config, done);
   await audit(
     d,

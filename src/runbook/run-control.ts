@@ -151,6 +151,7 @@ export function abortChange(d: RunbookDeps): Change<z.infer<typeof abortArgs>, {
         endedAt: new Date().toISOString(),
       }));
       await d.runs.releasePair(run);
+      if (await d.alerts?.unmute(run.flow, run.run)) done.push(`scheduled alerts of ${run.flow} unmuted`);
       await audit(d, run, 'run.abort', `aborted: ${done.join('; ') || 'nothing to undo'}`);
       await refresh(d, run);
       const stakeholders = d.config.slack?.channels.stakeholders;

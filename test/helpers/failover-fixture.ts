@@ -59,6 +59,7 @@ hooks:
 redis: { url: "${s.redis.url}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
 # the pause between the parts of a change (the crash test slows the offsets step down to kill a worker inside it)
 changes: { pace: "\${KDR_CHANGE_PACE:-0ms}" }
+worker: { metrics: { host: 127.0.0.1, port: "\${KDR_METRICS_PORT:-0}" } }
 dataDir: "${join(dir, 'data')}"
 `,
   );

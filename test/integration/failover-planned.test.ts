@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
+import { HealthStore } from '../../src/health/health-store.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
@@ -202,8 +203,8 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(stakeholders.map((m) => m.text.slice(0, 40))).toHaveLength(3);
   }, 420_000);
 
-  it('ACL fence, then abort at fence: the producer is refused after freeze; abort removes exactly the ACLs kdr created, connectors run again, DR offsets untouched, the pair released', async () => {
-    const f = await failoverFlow(dir, 3, cleanups, { aclFence: true });
+  it('ACL fence, then abort at fence: the producer is refused after freeze; alerts muted during the run; abort removes exactly the ACLs kdr created, connectors run again, DR offsets untouched, the pair released, alerts unmuted', async () => {
+    const f = await failoverFlow(dir, 3, cleanups, { aclFence: true, lagEvery: '1s' });
     // the producer may write (an ALLOW on the flow's topics); `legacy` is denied already: that DENY is not kdr's
     cleanups.push(() => deleteAclsMatching(PRIMARY, f.alias));
     await withAdmin(PRIMARY, (a) =>
@@ -226,7 +227,8 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
       600_000,
       loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fa') }),
     );
-    const rig = await startSlackRig({ config });
+    // the worker's scheduled lag checks run every second: the run must keep them quiet
+    const rig = await startSlackRig({ config, withHealth: true });
     cleanups.push(() => rig.stop());
     const dr = new ClusterReader('dr', base.clusters.dr!);
     cleanups.push(() => dr.close());
@@ -237,6 +239,22 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     });
     const id = runId(rig, 'C0FOINC')!;
     expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
+    // alerts muted: two checks after the fence see the stopped connectors, and nothing reaches the ops channel
+    const redis = await connectRedis(base.redis.url);
+    cleanups.push(async () => redis.disconnect());
+    const health = new HealthStore(redis, rig.prefix);
+    expect((await health.muted(f.flow))?.run).toBe(id);
+    const fencedAt = Math.floor(Date.now() / 1000);
+    await eventually('two lag checks after the fence', 30_000, async () => {
+      const text = await fetch(`${rig.runtime.metricsUrl}/metrics`).then((r) => r.text());
+      const at = new RegExp(`kdr_last_check_timestamp_seconds\\{flow="${f.flow}"\\} (\\d+)`).exec(text)?.[1];
+      return at && Number(at) >= fencedAt + 2 ? true : undefined;
+    });
+    const alerts = () =>
+      rig.emulator.state.messages.filter(
+        (m) => m.channel === 'C0FOOPS' && m.text.includes(f.flow) && /Replication|RPO breach/.test(m.text),
+      );
+    expect(alerts()).toEqual([]);
     await expect(write()).rejects.toThrow(/authoriz/i);
     expect(await aclsNow()).toHaveLength(before.length + 1);
     await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
@@ -251,15 +269,14 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
       (await connectorStates(f.alias)).every((s) => s === 'RUNNING') ? true : undefined,
     );
     for (const g of f.groups) expect(await dr.groupOffsets(g)).toEqual([]);
-    const redis = await connectRedis(base.redis.url);
-    const pairs = await redis.keys(`${rig.prefix}:run-pair:*`).finally(() => redis.disconnect());
+    const pairs = await redis.keys(`${rig.prefix}:run-pair:*`);
     expect(pairs).toEqual([]);
+    expect(await health.muted(f.flow)).toBeUndefined();
     const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
     expect(stakeholders.at(-1)?.text).toContain('aborted');
     expect(await aclsNow()).toEqual(before);
     // the abort's audit entry says what it removed and what it left
-    const trailRedis = await connectRedis(base.redis.url);
-    const trail = await new AuditLog(trailRedis, rig.prefix).read().finally(() => trailRedis.disconnect());
+    const trail = await new AuditLog(redis, rig.prefix).read();
     expect(trail.entries.map((e) => e.outcome).join('\n')).toContain(
       'removed the 1 DENY WRITE ACL(s) kdr created (1 that were there before stay)',
     );
