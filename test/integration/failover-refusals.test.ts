@@ -1,0 +1,100 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PlanStore } from '../../src/approval/plan-store.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ClusterReader } from '../../src/kafka/cluster-reader.js';
+import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
+import { connectRedis } from '../../src/queue/redis-ready.js';
+import { RunStore } from '../../src/runbook/run-store.js';
+import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
+import {
+  approveAll,
+  clickButton,
+  currentButton,
+  failoverFlow,
+  runMessageText,
+  slash,
+} from '../helpers/failover-fixture.js';
+import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { startSlackRig } from '../helpers/slack.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kdr-fr-'));
+const base = sandboxConfig();
+const cleanups: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+describe('runbook refusals on the real sandbox, through Slack', () => {
+  it('an expired step plan cannot run (retry plans it again); a step whose live state changed after approval is planned and asked again', async () => {
+    const f = await failoverFlow(dir, 2, cleanups);
+    const prefix = unique('kdr-fr');
+    // approvals live 8 s: the scripted approver clicks within a second, the test lets one plan run out
+    const config = approvalConfig(8000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
+    const rig = await startSlackRig({ config, prefix });
+    cleanups.push(() => rig.stop());
+    const redis = await connectRedis(base.redis.url);
+    cleanups.push(async () => redis.disconnect());
+    const runs = new RunStore(redis, prefix, join(dir, 'runs'));
+    const plans = new PlanStore(redis, prefix);
+    const current = async () => (await runs.list(1))[0]!;
+
+    await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
+    const freeze = await eventually('the freeze approval', 60_000, async () => {
+      const b = currentButton(rig, 'C0FOINC');
+      return b?.label === 'Approve freeze' ? b : undefined;
+    });
+    const expiresAt = (await plans.get(freeze.planId))!.expiresAt;
+    await eventually('the freeze plan expired', 30_000, async () =>
+      Date.now() > expiresAt ? true : undefined,
+    );
+    await clickButton(rig, 'C0FOINC', freeze, 'U0BOB');
+    await eventually('the expired click refused', 30_000, async () =>
+      ephemeralsTo(rig, 'U0BOB', 'C0FOINC').find((t) => t.includes('expired')),
+    );
+    const waiting = await eventually('the run waiting for a person', 30_000, async () => {
+      const r = await current();
+      return r.state === 'waiting' ? r : undefined;
+    });
+    expect(waiting.waitingFor).toContain('freeze expired');
+    expect(waiting.steps.find((s) => s.id === 'freeze')!.startedAt).toBeUndefined(); // nothing ran
+
+    // retry plans the step again; then one group's DR offset changes under the approved offsets plan
+    await slash(rig, `runbook ${waiting.run} retry`, 'U0ALICE', 'C0FOOPS');
+    let changedUnder: string | undefined;
+    const dr = new ClusterReader('dr', base.clusters.dr!);
+    cleanups.push(() => dr.close());
+    const clicked = await approveAll(
+      rig,
+      'C0FOINC',
+      'U0BOB',
+      async () => (await current()).state === 'completed',
+      async (label) => {
+        if (label === 'Approve offsets' && !changedUnder) {
+          const b = currentButton(rig, 'C0FOINC')!;
+          changedUnder = b.planId;
+          const writer = new GroupOffsetWriter('dr', base.clusters.dr!);
+          await writer.commit(f.groups[1]!, [{ topic: `${f.alias}.${f.topic}`, partition: 0, offset: 0n }]);
+          await writer.close();
+        }
+      },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: ${runMessageText(rig, 'C0FOINC')}`);
+    });
+    const run = await current();
+    expect(run.state).toBe('completed');
+    // the first offsets plan was refused at execution (its facts changed), a second one was approved and ran
+    expect((await plans.get(changedUnder!))!.state).toBe('refused');
+    const offsets = run.steps.find((s) => s.id === 'offsets')!;
+    expect(offsets.planId).not.toBe(changedUnder);
+    expect(clicked.has(offsets.planId!)).toBe(true);
+    expect(run.problems.join('\n')).toContain(
+      'offsets: the live state changed after approval; planned again',
+    );
+    // the group's DR offset is the translation, written by the second plan (not the 0 committed under the first)
+    const g1 = await dr.groupOffsets(f.groups[1]!);
+    expect(g1.find((o) => o.partition === 0)!.offset).toBeGreaterThan(0n);
+  }, 400_000);
+});
