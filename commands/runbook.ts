@@ -11,10 +11,10 @@ import type { Run } from '../src/runbook/types.js';
 const args = z.object({
   positionals: z
     .array(z.string().min(1))
-    .max(2, 'expected `runbook`, `runbook <run>` or `runbook <run> pause|resume|retry`')
+    .max(2, 'expected `runbook`, `runbook <run>` or `runbook <run> pause|resume|retry|skip`')
     .refine(
-      (p) => p.length < 2 || ['pause', 'resume', 'retry'].includes(p[1]!),
-      'expected pause, resume or retry after the run',
+      (p) => p.length < 2 || ['pause', 'resume', 'retry', 'skip'].includes(p[1]!),
+      'expected pause, resume, retry or skip after the run',
     ),
   json: z.boolean().optional(),
 });
@@ -53,8 +53,8 @@ const listText = (runs: RunListItem[]) =>
 export const runbook: CommandSpec<z.infer<typeof args>, Result> = {
   name: 'runbook',
   summary:
-    'lists runs (failovers, drills) with their RTO and RPO; `runbook <run>` shows one; pause, resume or retry a run',
-  usage: 'runbook [run] [pause|resume|retry] [--json]',
+    'lists runs (failovers, drills) with their RTO and RPO; `runbook <run>` shows one; pause, resume or retry a run, or skip its optional step',
+  usage: 'runbook [run] [pause|resume|retry|skip] [--json]',
   examples: ['runbook', 'runbook r-1a2b3c4d', 'runbook r-1a2b3c4d pause'],
   options: {},
   args,
@@ -90,7 +90,10 @@ export const runbook: CommandSpec<z.infer<typeof args>, Result> = {
       ctx.caller.transport === 'cli'
         ? { transport: 'cli' as const, user: `cli:${userInfo().username}@${hostname()}`, via: 'break-glass' }
         : { transport: 'slack' as const, user: ctx.caller.userId ?? 'unknown' };
-    return { kind: 'run', run: await controlRun(d, id, action as 'pause' | 'resume' | 'retry', actor) };
+    return {
+      kind: 'run',
+      run: await controlRun(d, id, action as 'pause' | 'resume' | 'retry' | 'skip', actor),
+    };
   },
   view: {
     text: (r) => (r.kind === 'list' ? listText(r.runs) : runText(r.run)),

@@ -96,6 +96,7 @@ export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
       return {
         id: s.id,
         gate: s.gate,
+        ...(s.optional ? { optional: true } : {}),
         state: skip ? 'skipped' : 'pending',
         checks: [],
         ...(skip ? { result: skip } : {}),

@@ -6,4 +6,5 @@ export const RUN_ACTIONS = {
   kdr_run_pause: (run: string) => `runbook ${run} pause`,
   kdr_run_resume: (run: string) => `runbook ${run} resume`,
   kdr_run_abort: (run: string) => `abort ${run}`,
+  kdr_run_skip: (run: string) => `runbook ${run} skip`,
 } as const;

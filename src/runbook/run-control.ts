@@ -15,14 +15,18 @@ async function mustGet(d: RunbookDeps, id: string): Promise<Run> {
   return run;
 }
 
+/** The optional step waiting for its approval, if that is where the run stands. */
+const skippable = (run: Run) => run.steps.find((s) => s.optional && s.state === 'awaiting approval');
+
 /**
  * pause: no new step starts (a step already executing finishes); resume: the run goes on; retry: a failed step is
- * planned again. They change the run, not the clusters: audited, no approval.
+ * planned again; skip: an optional step waiting for approval is skipped instead (its plan can no longer be
+ * approved). They change the run, not the clusters: audited, no approval.
  */
 export async function controlRun(
   d: RunbookDeps,
   id: string,
-  action: 'pause' | 'resume' | 'retry',
+  action: 'pause' | 'resume' | 'retry' | 'skip',
   actor: AuditActor,
 ): Promise<Run> {
   const before = await mustGet(d, id);
@@ -30,12 +34,20 @@ export async function controlRun(
     pause: ACTIVE.has(before.state),
     resume: before.state === 'paused',
     retry: before.state === 'waiting' && before.steps.some((s) => s.state === 'failed'),
+    skip: ACTIVE.has(before.state) && skippable(before) !== undefined,
   }[action];
   if (!allowed)
     throw new KdrError('KDR_RUN_STATE', `run ${id} is ${before.state}: cannot ${action} it`, {
       hint:
-        action === 'retry' ? 'retry applies to a run waiting on a failed step' : `see \`kdr runbook ${id}\``,
+        action === 'retry'
+          ? 'retry applies to a run waiting on a failed step'
+          : action === 'skip'
+            ? 'skip applies to an optional step (registry) waiting for its approval'
+            : `see \`kdr runbook ${id}\``,
     });
+  const skipped = action === 'skip' ? skippable(before)! : undefined;
+  if (skipped?.planId)
+    await d.ports.plans.transition(skipped.planId, 'superseded', ['pending'], `skipped by ${actor.user}`);
   const run = await d.runs.update(id, (r) => {
     if (action === 'pause') r.state = 'paused';
     if (action === 'resume') r.state = 'running';
@@ -51,9 +63,21 @@ export async function controlRun(
       r.state = 'running';
       r.waitingFor = undefined;
     }
+    if (skipped) {
+      const s = r.steps.find((x) => x.id === skipped.id)!;
+      if (s.state !== 'awaiting approval') return undefined;
+      Object.assign(s, { state: 'skipped', result: `skipped by ${actor.user}` });
+      r.waitingFor = undefined;
+    }
     return r;
   });
-  await audit(d, run, `run.${action}`, `${action}d by ${actor.user}`, actor);
+  await audit(
+    d,
+    run,
+    `run.${action}`,
+    skipped ? `${skipped.id} skipped by ${actor.user}` : `${action}d by ${actor.user}`,
+    actor,
+  );
   await refresh(d, run);
   return action === 'pause' ? run : advance(d, id);
 }

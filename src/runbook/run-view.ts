@@ -20,7 +20,7 @@ const PLAN_CHARS = 2400;
 
 const LIVE = new Set(['open', 'running', 'waiting']);
 
-/** Pause (or Resume) and Abort, as the run's state allows; Abort asks first and stops at cutover (failback then). */
+/** Skip (an optional step waiting for approval), Pause (or Resume) and Abort, as the run's state allows; Abort asks first and stops at cutover (failback then). */
 function runButtons(run: Run): Block[] {
   if (!LIVE.has(run.state) && run.state !== 'paused') return [];
   const cutover = run.steps.find((s) => s.id === 'cutover')?.state === 'done';
@@ -30,7 +30,9 @@ function runButtons(run: Run): Block[] {
     text: { type: 'plain_text', text },
     value: run.run,
   });
+  const optional = run.steps.find((s) => s.optional && s.state === 'awaiting approval');
   return [
+    ...(optional && LIVE.has(run.state) ? [btn('kdr_run_skip', `Skip ${optional.id}`)] : []),
     run.state === 'paused' ? btn('kdr_run_resume', 'Resume') : btn('kdr_run_pause', 'Pause'),
     ...(cutover
       ? []

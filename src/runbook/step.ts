@@ -38,6 +38,8 @@ export interface StepOutcome {
 export interface RunStep {
   id: StepId;
   gate: Gate;
+  /** A person may skip it instead of approving it (the Skip button, `runbook <run> skip`). */
+  optional?: boolean;
   /** Why the step does not apply to this run (e.g. unplanned: no freeze), or undefined. */
   skip?(run: Run, ctx: StepContext): string | undefined;
   plan(ctx: StepContext, run: Run): Promise<StepPlan>;

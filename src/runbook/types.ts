@@ -44,6 +44,8 @@ export interface StepRecord {
   id: StepId;
   state: StepState;
   gate: Gate;
+  /** A person may skip it instead of approving it. */
+  optional?: boolean;
   /** The step plan's approval (a plan in the plan store, kind `runbook.step`). */
   planId?: string;
   planHash?: string;

@@ -19,7 +19,14 @@ export function failoverConfigFile(
   dir: string,
   alias: string,
   stopFile: string,
-  opts: { deadSource?: boolean; aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string } = {},
+  opts: {
+    deadSource?: boolean;
+    aclFence?: boolean;
+    sourceBootstrap?: string;
+    lagEvery?: string;
+    /** A switchRegistry hook, so the optional registry step asks (and can be skipped). */
+    registryHook?: boolean;
+  } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
   const s = sandboxConfig();
@@ -55,7 +62,7 @@ slack:
   twoPersonRule: true
   approvalTtl: 10m
 hooks:
-  stopProducers: { command: ["touch", "${stopFile}"] }
+  stopProducers: { command: ["touch", "${stopFile}"] }${opts.registryHook ? '\n  switchRegistry: { command: ["true"] }' : ''}
 redis: { url: "${s.redis.url}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
 # the pause between the parts of a change (the crash test slows the offsets step down to kill a worker inside it)
 changes: { pace: "\${KDR_CHANGE_PACE:-0ms}" }
@@ -138,7 +145,7 @@ export function currentButton(rig: SlackRig, channel: string): RunButton | undef
 export function clickRunButton(
   rig: SlackRig,
   channel: string,
-  action: 'kdr_run_pause' | 'kdr_run_resume' | 'kdr_run_abort',
+  action: 'kdr_run_pause' | 'kdr_run_resume' | 'kdr_run_abort' | 'kdr_run_skip',
   user: string,
 ) {
   const m = rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)!;
@@ -249,7 +256,7 @@ export async function failoverFlow(
   dir: string,
   nGroups: number,
   cleanups: Array<() => Promise<unknown>>,
-  opts: { aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string } = {},
+  opts: { aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string; registryHook?: boolean } = {},
 ) {
   const alias = `fo${randomBytes(3).toString('hex')}`;
   const topic = `${alias}-t1`;

@@ -12,6 +12,7 @@ import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
 import {
   approveAll,
   clickButton,
+  clickRunButton,
   currentButton,
   failoverFlow,
   runMessageText,
@@ -28,8 +29,8 @@ afterAll(async () => {
 });
 
 describe('runbook refusals on the real sandbox, through Slack', () => {
-  it('an expired step plan cannot run (retry plans it again); a step whose live state changed after approval is planned and asked again', async () => {
-    const f = await failoverFlow(dir, 2, cleanups);
+  it('an expired step plan cannot run (retry plans it again); a step whose live state changed after approval is planned and asked again; the optional registry step is skipped with its button', async () => {
+    const f = await failoverFlow(dir, 2, cleanups, { registryHook: true });
     const prefix = unique('kdr-fr');
     // approvals live 8 s: the scripted approver clicks within a second, the test lets one plan run out
     const config = approvalConfig(8000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
@@ -79,12 +80,20 @@ describe('runbook refusals on the real sandbox, through Slack', () => {
           await writer.commit(f.groups[1]!, [{ topic: `${f.alias}.${f.topic}`, partition: 0, offset: 0n }]);
           await writer.close();
         }
+        if (label === 'Approve registry') {
+          // the optional step: Skip instead of approving (the approve click that follows is then refused)
+          await clickRunButton(rig, 'C0FOINC', 'kdr_run_skip', 'U0ALICE');
+          await eventually('registry skipped', 30_000, async () =>
+            (await current()).steps.find((s) => s.id === 'registry')?.state === 'skipped' ? true : undefined,
+          );
+        }
       },
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${runMessageText(rig, 'C0FOINC')}`);
     });
     const run = await current();
     expect(run.state).toBe('completed');
+    expect(run.steps.find((s) => s.id === 'registry')!.result).toBe('skipped by U0ALICE');
     // the first offsets plan was refused at execution (its facts changed), a second one was approved and ran
     expect((await plans.get(changedUnder!))!.state).toBe('refused');
     const offsets = run.steps.find((s) => s.id === 'offsets')!;

@@ -75,6 +75,7 @@ describe('runbook rules (fakes)', () => {
     await expect(controlRun(d, run.run, 'resume', actor)).rejects.toThrow('cannot resume');
     expect((await controlRun(d, run.run, 'pause', actor)).state).toBe('paused');
     await expect(controlRun(d, run.run, 'retry', actor)).rejects.toThrow('cannot retry');
+    await expect(controlRun(d, run.run, 'skip', actor)).rejects.toThrow('cannot skip'); // no optional step asks
     expect((await controlRun(d, run.run, 'resume', actor)).state).toBe('running');
   });
 

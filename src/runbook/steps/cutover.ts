@@ -96,6 +96,7 @@ export const cutover: RunStep = {
 /** registry (approval; only with `hooks.switchRegistry`): switches the schema registry to the target. */
 export const registry: RunStep = {
   id: 'registry',
+  optional: true,
   gate: 'approval',
   skip: (_run, ctx) => (ctx.config.hooks.switchRegistry ? undefined : 'no hooks.switchRegistry configured'),
   plan: async (ctx) => {
