@@ -1,8 +1,10 @@
+import type { AclBinding } from '../../kafka/metadata-types.js';
 import { remoteTopic } from '../../mm2/naming.js';
 import { hookFailed, runHook } from '../hooks.js';
 import { check, dataOf, type RunStep, type StepContext } from '../step.js';
 import type { Run } from '../types.js';
 import type { AssessData } from './assess.js';
+import { copiedFence, removeCopiedFence } from './freeze-acl.js';
 import { type FreezeData, sourceEnds } from './freeze-drain.js';
 
 /**
@@ -38,8 +40,17 @@ export const cutover: RunStep = {
       ),
     ].sort();
     const hook = ctx.config.hooks.redirectClients;
+    const copied = await copiedFence(ctx, topics);
     return {
       text: [
+        ...(copied.length
+          ? [
+              `remove ${copied.length} DENY binding(s) of the fenced producers that MM2's ACL sync copied to ${ctx.flow.target} (${copied
+                .slice(0, 3)
+                .map((b) => `${b.principal} on ${b.resourceName}`)
+                .join(', ')}${copied.length > 3 ? ', …' : ''}): they would refuse the producers there`,
+            ]
+          : []),
         `clients move to ${ctx.flow.target}: bootstrap ${target.bootstrap.join(',')}`,
         `consumers read: ${topics
           .slice(0, 8)
@@ -52,7 +63,7 @@ export const cutover: RunStep = {
           : 'no redirectClients hook: repoint the clients by hand',
         'confirm once the clients are switched',
       ].join('\n'),
-      body: { target: ctx.flow.target, hook: hook ? 'redirectClients' : null },
+      body: { target: ctx.flow.target, hook: hook ? 'redirectClients' : null, copied, topics },
     };
   },
   execute: async (ctx, run, body, io) => {
@@ -72,6 +83,22 @@ export const cutover: RunStep = {
         checks,
         data: { splitBrain: sb },
       };
+    const copied = (body.copied ?? []) as AclBinding[];
+    if (copied.length && !(await io.isDone('cutover:acl'))) {
+      await io.guard();
+      await removeCopiedFence(ctx, copied);
+      await io.markDone('cutover:acl');
+    }
+    if (copied.length) {
+      const left = (await copiedFence(ctx, (body.topics ?? []) as string[])).length;
+      checks.push(check(`fence copies left on ${ctx.flow.target}`, left === 0, left, 0));
+      if (left)
+        return {
+          ok: false,
+          result: `${left} DENY binding(s) of the fenced producers are still on ${ctx.flow.target}: retry, or remove them by hand`,
+          checks,
+        };
+    }
     let hook: string | undefined;
     if (body.hook && !(await io.isDone('cutover:hook'))) {
       await io.guard();
@@ -86,7 +113,7 @@ export const cutover: RunStep = {
     }
     return {
       ok: true,
-      result: `clients switched to ${ctx.flow.target} (confirmed)${hook ? `; hook ${hook} ok` : ''}`,
+      result: `clients switched to ${ctx.flow.target} (confirmed)${copied.length ? `; ${copied.length} copied fence binding(s) removed there` : ''}${hook ? `; hook ${hook} ok` : ''}`,
       checks,
       data: { at: new Date().toISOString() },
     };

@@ -1,5 +1,7 @@
+import type { KdrError } from '../../core/errors.js';
 import { ClusterAdmin } from '../../kafka/cluster-admin.js';
 import { type AclBinding, aclKey } from '../../kafka/metadata-types.js';
+import { remoteTopic } from '../../mm2/naming.js';
 import type { ApplyIO } from '../../pipeline/change.js';
 import { type FencePlan, missingBindings, planAclFence } from '../acl-fence.js';
 import { check, type StepContext } from '../step.js';
@@ -12,11 +14,12 @@ export interface AclFenceData {
   kept: number;
 }
 
-const adminOf = (ctx: StepContext) =>
-  new ClusterAdmin(ctx.flow.source, ctx.config.clusters[ctx.flow.source]!, ctx.log);
-
-async function withAdmin<T>(ctx: StepContext, work: (a: ClusterAdmin) => Promise<T>): Promise<T> {
-  const admin = adminOf(ctx);
+async function withAdmin<T>(
+  ctx: StepContext,
+  work: (a: ClusterAdmin) => Promise<T>,
+  cluster = ctx.flow.source,
+): Promise<T> {
+  const admin = new ClusterAdmin(cluster, ctx.config.clusters[cluster]!, ctx.log);
   try {
     return await work(admin);
   } finally {
@@ -83,4 +86,32 @@ export async function removeFreezeAcl(ctx: StepContext, rec: StepRecord): Promis
   if (!fence) return undefined;
   await withAdmin(ctx, (admin) => admin.deleteAcls(fence.created));
   return `removed the ${fence.created.length} DENY WRITE ACL(s) kdr created${fence.kept ? ` (${fence.kept} that were there before stay)` : ''}`;
+}
+
+/**
+ * DENY bindings of the fenced principals on the target's copies of the mirrored topics. MM2's ACL sync copies DENY
+ * bindings (it skips only ALLOW WRITE), so a sync between freeze and fence puts the fence on the target too, where
+ * it would refuse the producers after cutover (with an identity policy, on the very topics they write).
+ */
+export async function copiedFence(ctx: StepContext, topics: string[]): Promise<AclBinding[]> {
+  const deny = new Set(ctx.flow.freeze.denyWrite);
+  if (deny.size === 0) return [];
+  const remote = new Set(topics.map((t) => remoteTopic(ctx.flow, t)));
+  const acls = await withAdmin(ctx, (a) => a.acls(), ctx.flow.target).catch((err: KdrError) => {
+    if (err.code === 'KDR_ACLS_UNAVAILABLE') return [];
+    throw err;
+  });
+  return acls.filter(
+    (b) =>
+      b.resourceType === 'topic' &&
+      b.patternType === 'literal' &&
+      remote.has(b.resourceName) &&
+      b.permission === 'deny' &&
+      (b.operation === 'write' || b.operation === 'all') &&
+      deny.has(b.principal),
+  );
+}
+
+export async function removeCopiedFence(ctx: StepContext, bindings: AclBinding[]): Promise<void> {
+  await withAdmin(ctx, (a) => a.deleteAcls(bindings), ctx.flow.target);
 }
