@@ -30,48 +30,48 @@ afterAll(async () => {
 });
 
 describe('runbook refusals on the real sandbox, through Slack', () => {
-  it('an expired step plan cannot run (retry plans it again); a step whose live state changed after approval is planned and asked again; the optional registry step is skipped with its button; a fence copied to DR by MM2's ACL sync is removed at cutover', async () => {
-  const f = await failoverFlow(dir, 2, cleanups, { registryHook: true, aclFence: true });
-  cleanups.push(() => deleteAclsMatching(base.clusters.primary!.bootstrap[0]!, f.alias));
-  cleanups.push(() => deleteAclsMatching(base.clusters.dr!.bootstrap[0]!, f.alias));
-  const prefix = unique('kdr-fr');
-  // approvals live 8 s: the scripted approver clicks within a second, the test lets one plan run out
-  const config = approvalConfig(8000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
-  const rig = await startSlackRig({ config, prefix });
-  cleanups.push(() => rig.stop());
-  const redis = await connectRedis(base.redis.url);
-  cleanups.push(async () => redis.disconnect());
-  const runs = new RunStore(redis, prefix, join(dir, 'runs'));
-  const plans = new PlanStore(redis, prefix);
-  const current = async () => (await runs.list(1))[0]!;
+  it("an expired step plan cannot run (retry plans it again); a step whose live state changed after approval is planned and asked again; the optional registry step is skipped with its button; a fence copied to DR by MM2's ACL sync is removed at cutover", async () => {
+    const f = await failoverFlow(dir, 2, cleanups, { registryHook: true, aclFence: true });
+    cleanups.push(() => deleteAclsMatching(base.clusters.primary!.bootstrap[0]!, f.alias));
+    cleanups.push(() => deleteAclsMatching(base.clusters.dr!.bootstrap[0]!, f.alias));
+    const prefix = unique('kdr-fr');
+    // approvals live 8 s: the scripted approver clicks within a second, the test lets one plan run out
+    const config = approvalConfig(8000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
+    const rig = await startSlackRig({ config, prefix });
+    cleanups.push(() => rig.stop());
+    const redis = await connectRedis(base.redis.url);
+    cleanups.push(async () => redis.disconnect());
+    const runs = new RunStore(redis, prefix, join(dir, 'runs'));
+    const plans = new PlanStore(redis, prefix);
+    const current = async () => (await runs.list(1))[0]!;
 
-  await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
-  const freeze = await eventually('the freeze approval', 60_000, async () => {
+    await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
+    const freeze = await eventually('the freeze approval', 60_000, async () => {
       const b = currentButton(rig, 'C0FOINC');
       return b?.label === 'Approve freeze' ? b : undefined;
     });
-  const expiresAt = (await plans.get(freeze.planId))!.expiresAt;
-  await eventually('the freeze plan expired', 30_000, async () =>
+    const expiresAt = (await plans.get(freeze.planId))!.expiresAt;
+    await eventually('the freeze plan expired', 30_000, async () =>
       Date.now() > expiresAt ? true : undefined,
     );
-  await clickButton(rig, 'C0FOINC', freeze, 'U0BOB');
-  await eventually('the expired click refused', 30_000, async () =>
+    await clickButton(rig, 'C0FOINC', freeze, 'U0BOB');
+    await eventually('the expired click refused', 30_000, async () =>
       ephemeralsTo(rig, 'U0BOB', 'C0FOINC').find((t) => t.includes('expired')),
     );
-  const waiting = await eventually('the run waiting for a person', 30_000, async () => {
+    const waiting = await eventually('the run waiting for a person', 30_000, async () => {
       const r = await current();
       return r.state === 'waiting' ? r : undefined;
     });
-  expect(waiting.waitingFor).toContain('freeze expired');
-  expect(waiting.steps.find((s) => s.id === 'freeze')!.startedAt).toBeUndefined(); // nothing ran
+    expect(waiting.waitingFor).toContain('freeze expired');
+    expect(waiting.steps.find((s) => s.id === 'freeze')!.startedAt).toBeUndefined(); // nothing ran
 
-  // retry plans the step again; then one group's DR offset changes under the approved offsets plan
-  await slash(rig, `runbook ${waiting.run} retry`, 'U0ALICE', 'C0FOOPS');
-  let changedUnder: string | undefined;
-  let copied = false;
-  const dr = new ClusterReader('dr', base.clusters.dr!);
-  cleanups.push(() => dr.close());
-  const clicked = await approveAll(
+    // retry plans the step again; then one group's DR offset changes under the approved offsets plan
+    await slash(rig, `runbook ${waiting.run} retry`, 'U0ALICE', 'C0FOOPS');
+    let changedUnder: string | undefined;
+    let copied = false;
+    const dr = new ClusterReader('dr', base.clusters.dr!);
+    cleanups.push(() => dr.close());
+    const clicked = await approveAll(
       rig,
       'C0FOINC',
       'U0BOB',
@@ -102,24 +102,26 @@ describe('runbook refusals on the real sandbox, through Slack', () => {
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${runMessageText(rig, 'C0FOINC')}`);
     });
-  const run = await current();
-  expect(run.state).toBe('completed');
-  expect(run.steps.find((s) => s.id === 'registry')!.result).toBe('skipped by U0ALICE');
-  // the fence copy on DR was removed at cutover (it would refuse the producers there); the fence on the old
-  // primary stays (failback takes it down)
-  expect(run.steps.find((s) => s.id === 'cutover')!.result).toContain('1 copied fence binding(s) removed');
-  expect(await withAdmin(base.clusters.dr!.bootstrap[0]!, (a) => aclsMatching(a, f.alias))).toEqual([]);
-  expect(await withAdmin(base.clusters.primary!.bootstrap[0]!, (a) => aclsMatching(a, f.alias))).toHaveLength(
-    2,
-  );
-  // the first offsets plan was refused at execution (its facts changed), a second one was approved and ran
-  expect((await plans.get(changedUnder!))!.state).toBe('refused');
-  const offsets = run.steps.find((s) => s.id === 'offsets')!;
-  expect(offsets.planId).not.toBe(changedUnder);
-  expect(clicked.has(offsets.planId!)).toBe(true);
-  expect(run.problems.join('\n')).toContain('offsets: the live state changed after approval; planned again');
-  // the group's DR offset is the translation, written by the second plan (not the 0 committed under the first)
-  const g1 = await dr.groupOffsets(f.groups[1]!);
-  expect(g1.find((o) => o.partition === 0)!.offset).toBeGreaterThan(0n);
-}, 400_000);
-})
+    const run = await current();
+    expect(run.state).toBe('completed');
+    expect(run.steps.find((s) => s.id === 'registry')!.result).toBe('skipped by U0ALICE');
+    // the fence copy on DR was removed at cutover (it would refuse the producers there); the fence on the old
+    // primary stays (failback takes it down)
+    expect(run.steps.find((s) => s.id === 'cutover')!.result).toContain('1 copied fence binding(s) removed');
+    expect(await withAdmin(base.clusters.dr!.bootstrap[0]!, (a) => aclsMatching(a, f.alias))).toEqual([]);
+    expect(
+      await withAdmin(base.clusters.primary!.bootstrap[0]!, (a) => aclsMatching(a, f.alias)),
+    ).toHaveLength(2);
+    // the first offsets plan was refused at execution (its facts changed), a second one was approved and ran
+    expect((await plans.get(changedUnder!))!.state).toBe('refused');
+    const offsets = run.steps.find((s) => s.id === 'offsets')!;
+    expect(offsets.planId).not.toBe(changedUnder);
+    expect(clicked.has(offsets.planId!)).toBe(true);
+    expect(run.problems.join('\n')).toContain(
+      'offsets: the live state changed after approval; planned again',
+    );
+    // the group's DR offset is the translation, written by the second plan (not the 0 committed under the first)
+    const g1 = await dr.groupOffsets(f.groups[1]!);
+    expect(g1.find((o) => o.partition === 0)!.offset).toBeGreaterThan(0n);
+  }, 400_000);
+});
