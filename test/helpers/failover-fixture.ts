@@ -26,6 +26,8 @@ export function failoverConfigFile(
     lagEvery?: string;
     /** A switchRegistry hook, so the optional registry step asks (and can be skipped). */
     registryHook?: boolean;
+    /** The flow as dedicated MM2: kdr knows no connectors, only this stop command. */
+    dedicatedStop?: string[];
   } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
@@ -53,7 +55,11 @@ flows:
     target: dr
     topics: "${alias}-t.*"
     groups: "${alias}-g.*"
-    mm2: { mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }
+    mm2: ${
+      opts.dedicatedStop
+        ? `{ mode: dedicated, stop: { command: ${JSON.stringify(opts.dedicatedStop)} } }`
+        : `{ mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }`
+    }
     rpo: 60s
     rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}
 slack:

@@ -43,7 +43,10 @@ export const assess: RunStep = {
     const planned = run.mode === 'planned';
     const fresh = status.heartbeatAgeMs !== null && status.heartbeatAgeMs <= flow.rpo;
     const sourceTask = status.connectors.find((c) => c.role === 'source');
-    const running = status.connectors.length > 0 && status.connectors.every((c) => c.state === 'RUNNING');
+    // dedicated MM2 has no connectors kdr can ask: its heartbeats are the evidence that it runs
+    const dedicated = flow.mm2.mode !== 'connect';
+    const running =
+      dedicated || (status.connectors.length > 0 && status.connectors.every((c) => c.state === 'RUNNING'));
     const report = tgt.reachable
       ? await gatherTranslation(config, log, {
           flow,
@@ -67,7 +70,9 @@ export const assess: RunStep = {
       check(
         'MM2 connectors running',
         planned ? running : true,
-        status.connectors.map((c) => `${c.role}:${c.state}`).join(', ') || 'none',
+        dedicated
+          ? 'dedicated MM2: judged by its heartbeats'
+          : status.connectors.map((c) => `${c.role}:${c.state}`).join(', ') || 'none',
         'RUNNING',
       ),
       check(
@@ -77,7 +82,7 @@ export const assess: RunStep = {
         'no members',
       ),
     ];
-    const partitioned = !planned && !src.reachable && fresh && sourceTask?.state === 'RUNNING';
+    const partitioned = !planned && !src.reachable && fresh && (dedicated || sourceTask?.state === 'RUNNING');
     if (partitioned)
       checks.push(
         check(
