@@ -6,6 +6,12 @@ import { createKafkaClient } from './client.js';
 import { lazyRawCluster } from './raw-cluster.js';
 import type { CommittedOffset } from './types.js';
 
+const COORDINATOR_BUSY = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+]);
+
 /**
  * Writes committed offsets of a consumer group that has no members, with one OffsetCommit request to its
  * coordinator (generation -1, no member id: what AdminClient.alterConsumerGroupOffsets does). The broker
@@ -41,9 +47,22 @@ export class GroupOffsetWriter {
         topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
       });
     };
+    // a coordinator that is loading or moving (a broker just restarted: the normal case during a recovery) is
+    // asked again until the deadline, not reported as a failure
+    const until = Date.now() + deadline;
+    const attempt = async (): Promise<Awaited<ReturnType<typeof work>>> => {
+      for (;;) {
+        try {
+          return await work();
+        } catch (err) {
+          if (!COORDINATOR_BUSY.has((err as { type?: string }).type ?? '') || Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 150));
+        }
+      }
+    };
     let res: Awaited<ReturnType<typeof work>>;
     try {
-      res = await withTimeout(`committing offsets of ${groupId} on ${this.clusterName}`, deadline, work());
+      res = await withTimeout(`committing offsets of ${groupId} on ${this.clusterName}`, deadline, attempt());
     } catch (err) {
       const e = err as { type?: string; message?: string };
       const active =

@@ -26,8 +26,9 @@ export function failoverConfigFile(
     lagEvery?: string;
     /** A switchRegistry hook, so the optional registry step asks (and can be skipped). */
     registryHook?: boolean;
-    /** The flow as dedicated MM2: kdr knows no connectors, only this stop command. */
+    /** The flow as dedicated MM2: kdr knows no connectors, only this stop command (and start, for abort). */
     dedicatedStop?: string[];
+    dedicatedStart?: string[];
   } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
@@ -57,7 +58,7 @@ flows:
     groups: "${alias}-g.*"
     mm2: ${
       opts.dedicatedStop
-        ? `{ mode: dedicated, stop: { command: ${JSON.stringify(opts.dedicatedStop)} } }`
+        ? `{ mode: dedicated, stop: { command: ${JSON.stringify(opts.dedicatedStop)} }${opts.dedicatedStart ? `, start: { command: ${JSON.stringify(opts.dedicatedStart)} }` : ''} }`
         : `{ mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }`
     }
     rpo: 60s

@@ -2,15 +2,36 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
+import { approvalConfig } from '../helpers/approvals.js';
 import { runKdr } from '../helpers/cli.js';
-import { failoverConfigFile, failoverFlow } from '../helpers/failover-fixture.js';
-import { sandboxConfig, unique } from '../helpers/sandbox.js';
+import {
+  approveAll,
+  clickButton,
+  currentButton,
+  failoverConfigFile,
+  failoverFlow,
+  runMessageText,
+  slash,
+} from '../helpers/failover-fixture.js';
+import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { startSlackRig } from '../helpers/slack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fd-'));
 const base = sandboxConfig();
 const rest = new ConnectRest(base.clusters.dr!.connect!.url, 5000);
 const cleanups: Array<() => Promise<unknown>> = [];
+const connectorsOf = (alias: string) => [
+  `${alias}->dr.MirrorSourceConnector`,
+  `${alias}->dr.MirrorCheckpointConnector`,
+];
+/** A command that stops (or resumes) the connectors through Connect REST: "dedicated MM2" behind kdr's back. */
+const connectCommand = (names: string[], verb: 'stop' | 'resume') => [
+  process.execPath,
+  '-e',
+  `Promise.all(${JSON.stringify(names)}.map((n) => fetch(${JSON.stringify(base.clusters.dr!.connect!.url)} + '/connectors/' + encodeURIComponent(n) + '/${verb}', { method: 'PUT' }))).then((rs) => process.exit(rs.every((r) => r.ok) ? 0 : 1))`,
+];
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
@@ -19,10 +40,9 @@ describe('a flow replicated by dedicated MM2 (kdr knows only its stop command)',
   it('the fence runs the stop command and verifies by the data; assess judges MM2 by its heartbeats', async () => {
     const f = await failoverFlow(dir, 2, cleanups);
     // "dedicated MM2" here is the flow's connectors, stopped by a command kdr does not look into
-    const names = [`${f.alias}->dr.MirrorSourceConnector`, `${f.alias}->dr.MirrorCheckpointConnector`];
-    const stop = `Promise.all(${JSON.stringify(names)}.map((n) => fetch(${JSON.stringify(base.clusters.dr!.connect!.url)} + '/connectors/' + encodeURIComponent(n) + '/stop', { method: 'PUT' }))).then((rs) => process.exit(rs.every((r) => r.ok) ? 0 : 1))`;
+    const names = connectorsOf(f.alias);
     const file = failoverConfigFile(dir, f.alias, f.stopFile, {
-      dedicatedStop: [process.execPath, '-e', stop],
+      dedicatedStop: connectCommand(names, 'stop'),
     });
     const r = await runKdr(['failover', f.flow, '--yes', '--json', '--config', file], {
       KDR_QUEUE_PREFIX: unique('kdr-fd'),
@@ -39,5 +59,39 @@ describe('a flow replicated by dedicated MM2 (kdr knows only its stop command)',
     expect(step('fence').checks.map((c: { name: string }) => c.name)).toContain('target end offsets still');
     for (const n of names) expect((await rest.connectorStatus(n)).state).toBe('STOPPED');
     expect(run.measurements.rpoRecords).toBe(0);
+  }, 300_000);
+
+  it('abort after the fence runs mm2.start: replication resumes', async () => {
+    const f = await failoverFlow(dir, 1, cleanups);
+    const names = connectorsOf(f.alias);
+    const file = failoverConfigFile(dir, f.alias, f.stopFile, {
+      dedicatedStop: connectCommand(names, 'stop'),
+      dedicatedStart: connectCommand(names, 'resume'),
+    });
+    const config = approvalConfig(
+      600_000,
+      loadConfig(file, { ...process.env, KDR_QUEUE_PREFIX: unique('kdr-fd') }),
+    );
+    const rig = await startSlackRig({ config });
+    cleanups.push(() => rig.stop());
+    await slash(rig, `failover ${f.flow}`, 'U0ALICE', 'C0FOOPS');
+    await approveAll(rig, 'C0FOINC', 'U0BOB', async () =>
+      runMessageText(rig, 'C0FOINC').includes('*fence* done'),
+    );
+    for (const n of names) expect((await rest.connectorStatus(n)).state).toBe('STOPPED');
+    const id = /run (r-[0-9a-f]{8})/.exec(runMessageText(rig, 'C0FOINC'))![1]!;
+    await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
+    const abortPlan = await eventually('the abort approval', 30_000, async () =>
+      currentButton(rig, 'C0FOABT'),
+    );
+    await clickButton(rig, 'C0FOABT', abortPlan, 'U0BOB');
+    await eventually('aborted', 60_000, async () =>
+      runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
+    );
+    await eventually('connectors running again', 60_000, async () =>
+      (await Promise.all(names.map((n) => rest.connectorStatus(n)))).every((s) => s.state === 'RUNNING')
+        ? true
+        : undefined,
+    );
   }, 300_000);
 });

@@ -151,9 +151,21 @@ export const fence: RunStep = {
       data: { connectors: stopped, ...(hook ? { hook } : {}), targetEnds: second } satisfies FenceData,
     };
   },
-  undo: async (ctx, _run, rec) => {
+  undo: async (ctx, run, rec) => {
     const api = rest(ctx);
     const d = rec.data as FenceData | undefined;
+    const m = ctx.flow.mm2;
+    if (m.mode === 'dedicated') {
+      if (!m.start)
+        return 'dedicated MM2 was stopped by its stop command and no mm2.start is configured: start it by hand';
+      const r = await runHook({ ...ctx.config, hooks: { start: m.start } }, 'start', {
+        run: run.run,
+        flow: run.flow,
+        step: 'fence',
+      });
+      if (r && !r.ok) throw hookFailed('mm2.start', r);
+      return `dedicated MM2 started (${r?.what ?? 'start hook'})`;
+    }
     if (!api || !d) return 'nothing to resume';
     for (const c of d.connectors) await api.setConnectorState(c.name, 'resume');
     return `resumed ${d.connectors.map((c) => c.name).join(', ')}`;
