@@ -7,9 +7,8 @@ import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { approvalConfig } from '../helpers/approvals.js';
 import { runKdr } from '../helpers/cli.js';
 import {
+  abortThroughSlack,
   approveAll,
-  clickButton,
-  currentButton,
   failoverConfigFile,
   failoverFlow,
   runMessageText,
@@ -80,14 +79,7 @@ describe('a flow replicated by dedicated MM2 (kdr knows only its stop command)',
     );
     for (const n of names) expect((await rest.connectorStatus(n)).state).toBe('STOPPED');
     const id = /run (r-[0-9a-f]{8})/.exec(runMessageText(rig, 'C0FOINC'))![1]!;
-    await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
-    const abortPlan = await eventually('the abort approval', 30_000, async () =>
-      currentButton(rig, 'C0FOABT'),
-    );
-    await clickButton(rig, 'C0FOABT', abortPlan, 'U0BOB');
-    await eventually('aborted', 60_000, async () =>
-      runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
-    );
+    await abortThroughSlack(rig, id);
     await eventually('connectors running again', 60_000, async () =>
       (await Promise.all(names.map((n) => rest.connectorStatus(n)))).every((s) => s.state === 'RUNNING')
         ? true

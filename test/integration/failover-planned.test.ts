@@ -13,6 +13,7 @@ import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
 import { aclsMatching, deleteAclsMatching, topicAcl, withAdmin } from '../helpers/backup-fixture.js';
 import { runKdr } from '../helpers/cli.js';
 import {
+  abortThroughSlack,
   approveAll,
   clickButton,
   clickRunButton,
@@ -259,14 +260,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(alerts()).toEqual([]);
     await expect(write()).rejects.toThrow(/authoriz/i);
     expect(await aclsNow()).toHaveLength(before.length + 1);
-    await slash(rig, `abort ${id}`, 'U0ALICE', 'C0FOABT');
-    const abortPlan = await eventually('the abort approval', 30_000, async () =>
-      currentButton(rig, 'C0FOABT'),
-    );
-    await clickButton(rig, 'C0FOABT', abortPlan, 'U0BOB');
-    await eventually('aborted', 60_000, async () =>
-      runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
-    );
+    await abortThroughSlack(rig, id);
     await eventually('connectors running again', 60_000, async () =>
       (await connectorStates(f.alias)).every((s) => s === 'RUNNING') ? true : undefined,
     );
