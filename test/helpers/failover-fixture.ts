@@ -275,6 +275,9 @@ export async function failoverFlow(
     opts.sourceBootstrap,
   );
   cleanups.push(() => ex.stop());
+  // the groups live on the sandbox's primary, where its own MM2 flow checkpoints every group: remove them after the
+  // test, or each test's 50 groups slow that flow's checkpoint task for all the tests after it
+  cleanups.push(() => deleteGroupsOf(ex.config.clusters[ex.flow.source]!.bootstrap[0]!, `${alias}-`));
   await mirroredTopic(ex.config, ex.flow, topic, 2, 10, `${alias}.${topic}`);
   const at = await translatable(ex.config, ex.flow, topic, 2, 10);
   const groups = Array.from({ length: nGroups }, (_, i) => `${alias}-g${i}`);
@@ -306,4 +309,16 @@ export async function abortThroughSlack(rig: SlackRig, run: string) {
   await eventually('aborted', 60_000, async () =>
     runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
   );
+}
+
+/** Deletes the consumer groups whose names start with `prefix` (empty ones; a group with members stays). */
+async function deleteGroupsOf(bootstrap: string, prefix: string) {
+  const admin = fixtureKafka(bootstrap).admin();
+  await admin.connect();
+  try {
+    const mine = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+    if (mine.length) await admin.deleteGroups(mine).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
 }

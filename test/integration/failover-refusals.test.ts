@@ -7,7 +7,13 @@ import { loadConfig } from '../../src/config/load.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
+import { openRun, type RunbookDeps, stepContext } from '../../src/runbook/engine.js';
 import { RunStore } from '../../src/runbook/run-store.js';
+import { endOffsets } from '../../src/runbook/step.js';
+import { FAILOVER_STEPS } from '../../src/runbook/steps/index.js';
+import { declare } from '../../src/runbook/steps/verify-declare.js';
+import { fakePorts } from '../fakes/fake-ports.js';
+import { MemoryRuns } from '../fakes/memory-runs.js';
 import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
 import { aclsMatching, deleteAclsMatching, topicAcl, withAdmin } from '../helpers/backup-fixture.js';
 import {
@@ -19,7 +25,7 @@ import {
   runMessageText,
   slash,
 } from '../helpers/failover-fixture.js';
-import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { eventually, sandboxConfig, testLog, unique } from '../helpers/sandbox.js';
 import { startSlackRig } from '../helpers/slack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fr-'));
@@ -124,4 +130,36 @@ describe('runbook refusals on the real sandbox, through Slack', () => {
     const g1 = await dr.groupOffsets(f.groups[1]!);
     expect(g1.find((o) => o.partition === 0)!.offset).toBeGreaterThan(0n);
   }, 400_000);
+
+  it('declare is refused while the old primary holds records written after the freeze, naming the count', async () => {
+    // the guard itself, on the real primary: a run whose freeze recorded heartbeats' end 2 records back
+    const config = sandboxConfig();
+    const d: RunbookDeps = {
+      config,
+      log: testLog,
+      ports: fakePorts(),
+      runs: new MemoryRuns(),
+      steps: FAILOVER_STEPS,
+    };
+    const opened = await openRun(d, {
+      flow: config.flows[0]!.name,
+      mode: 'planned',
+      drill: false,
+      groups: [],
+      requester: 'U0ALICE',
+      transport: 'cli',
+    });
+    const ctx = stepContext(d, opened);
+    const [end] = Object.values(await endOffsets(ctx, 'primary', ['heartbeats']));
+    const run = await d.runs.update(opened.run, (r) => {
+      r.steps.find((s) => s.id === 'freeze')!.data = { frozenEnds: { 'heartbeats:0': end! - 2 } };
+      return r;
+    });
+    const out = await declare.execute(ctx, run, {}, undefined as never);
+    expect(out.ok).toBe(false);
+    const count = Number(/split-brain: (\d+) record\(s\)/.exec(out.result)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(2);
+    expect(out.result).toContain('declare refused');
+    expect(out.checks[0]).toMatchObject({ name: 'records on the old primary after the freeze', pass: false });
+  });
 });
