@@ -50,6 +50,7 @@ export const ERROR_CODES = [
   'KDR_SANDBOX_REDIS',
   'KDR_SANDBOX_PORT',
   'KDR_SANDBOX_FORMAT',
+  'KDR_SANDBOX_DOWN',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,6 @@
 import type { SandboxLayout } from './layout.js';
 import { pidAlive, rssBytes } from './processes.js';
-import { type Component, readState } from './state.js';
+import { type Component, type Injection, readState } from './state.js';
 
 export interface SandboxComponentStatus {
   component: Component;
@@ -15,6 +15,7 @@ export function sandboxStatus(layout: SandboxLayout): {
   kafkaVersion: string;
   components: SandboxComponentStatus[];
   totalRssMB: number;
+  injected: Injection[];
 } {
   const state = readState(layout);
   const components = (['primary', 'dr', 'connect', 'redis'] as const).map((c): SandboxComponentStatus => {
@@ -31,7 +32,7 @@ export function sandboxStatus(layout: SandboxLayout): {
     };
   });
   const totalRssMB = components.reduce((s, c) => s + (c.rssMB ?? 0), 0);
-  return { kafkaVersion: state.kafkaVersion, components, totalRssMB };
+  return { kafkaVersion: state.kafkaVersion, components, totalRssMB, injected: state.injected ?? [] };
 }
 
 export function formatSandboxStatus(s: ReturnType<typeof sandboxStatus>): string {
@@ -45,5 +46,9 @@ export function formatSandboxStatus(s: ReturnType<typeof sandboxStatus>): string
     lines.push(`  ${c.component.padEnd(8)} ${what}`);
   }
   lines.push(`  total RSS of sandbox processes: ${s.totalRssMB} MB`);
+  for (const i of s.injected)
+    lines.push(
+      `  injected: ${i.scenario} since ${i.at}${i.pid ? ` (pid ${i.pid})` : ''}; \`kdr sandbox heal\` undoes it`,
+    );
   return lines.join('\n');
 }

@@ -90,6 +90,12 @@ export async function sandboxUp(layout: SandboxLayout, say: (line: string) => vo
       90_000,
       async () => {
         const s = await rest.connectorStatus(name);
+        // a task that failed while a cluster was away (`sandbox heal`) is restarted rather than waited for
+        if (s.state === 'FAILED' || s.tasks.some((t) => t.state === 'FAILED'))
+          await rest.request(
+            'POST',
+            `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true&onlyFailed=true`,
+          );
         // MirrorCheckpointConnector has no task until a consumer group matches its filter.
         const tasksOk =
           (s.tasks.length > 0 || name.includes('Checkpoint')) && s.tasks.every((t) => t.state === 'RUNNING');

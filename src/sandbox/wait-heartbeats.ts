@@ -9,15 +9,23 @@ const SANDBOX_FLOW = {
   replicationPolicy: { type: 'default', separator: '.', internalTopicSeparator: true },
 } as const;
 
-/** Waits until `primary.heartbeats` on dr holds a heartbeat younger than 10 s. */
-export async function waitForHeartbeats(layout: SandboxLayout, timeoutMs: number): Promise<void> {
+/**
+ * Waits until `primary.heartbeats` on dr holds a heartbeat younger than 10 s, or (`sinceMs`) one emitted after that
+ * time: proof that the flow replicates again after a heal.
+ */
+export async function waitForHeartbeats(
+  layout: SandboxLayout,
+  timeoutMs: number,
+  sinceMs?: number,
+): Promise<void> {
   const dr = sandboxClusterConfig(layout, 'dr');
   await waitFor(
     'primary.heartbeats on dr',
     timeoutMs,
     async () => {
       const hb = await readHeartbeatAge(SANDBOX_FLOW, dr, () => Date.now());
-      return hb.ageMs !== null && hb.ageMs < 10_000 ? true : undefined;
+      const limit = sinceMs === undefined ? 10_000 : Date.now() - sinceMs;
+      return hb.ageMs !== null && hb.ageMs < limit ? true : undefined;
     },
     1000,
   );
