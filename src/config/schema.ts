@@ -118,6 +118,16 @@ export const flowSchema = z.strictObject({
       alertGroups: z.boolean().default(true),
     })
     .default({ every: 30_000, warnRatio: 0.5, hysteresis: 0.2, groupWindow: 10, alertGroups: true }),
+  /**
+   * Drill cadence: when the flow's last successful drill is older than `every`, the worker posts a reminder to the
+   * ops channel (with that drill's figures), checked every `remind`. "off" (the default) posts nothing.
+   */
+  drill: z
+    .strictObject({
+      every: z.union([z.literal('off'), duration]).default('off'),
+      remind: duration.default(86_400_000),
+    })
+    .default({ every: 'off', remind: 86_400_000 }),
   /** Scheduled drift check (worker): new drift is alerted once; "off" disables it. */
   driftCheck: z
     .strictObject({ every: z.union([z.literal('off'), duration]).default(300_000) })

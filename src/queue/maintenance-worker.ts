@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { DriftMemory } from '../backup/drift-alerts.js';
 import { gatherDrift } from '../backup/drift-gather.js';
@@ -7,11 +8,16 @@ import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
 import { HealthStore } from '../health/health-store.js';
 import { backupView } from '../render/backup-view.js';
+import { drillReminder } from '../runbook/drill-cadence.js';
+import { RunStore } from '../runbook/run-store.js';
 import { redisForWorker } from './redis.js';
 
 export const MAINTENANCE_QUEUE = 'kdr-maintenance';
 
-type Job = { kind: 'drift'; flow: string } | { kind: 'backup'; cluster: string; topics?: string };
+type Job =
+  | { kind: 'drift'; flow: string }
+  | { kind: 'drill'; flow: string }
+  | { kind: 'backup'; cluster: string; topics?: string };
 
 export interface MaintenanceWorker {
   worker: Worker;
@@ -20,7 +26,8 @@ export interface MaintenanceWorker {
 }
 
 /**
- * Scheduled drift checks (`flows[].driftCheck.every`; new drift alerted once in the ops channel) and scheduled
+ * Scheduled drift checks (`flows[].driftCheck.every`; new drift alerted once in the ops channel), drill reminders
+ * (`flows[].drill`: the last successful drill older than `every`, checked every `remind`) and scheduled
  * backups (`backup.schedule`; summary and manifest posted to the ops channel), as BullMQ job schedulers.
  */
 export async function startMaintenanceWorker(o: {
@@ -32,6 +39,7 @@ export async function startMaintenanceWorker(o: {
   const redis = redisForWorker(o.config.redis.url);
   const memory = new DriftMemory(redis, prefix);
   const health = new HealthStore(redis, prefix);
+  const runs = new RunStore(redis, prefix, join(o.config.dataDir, 'runs'));
   const ops = o.config.slack?.channels.ops;
   const log = o.log.child({ component: 'maintenance' });
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
@@ -39,6 +47,17 @@ export async function startMaintenanceWorker(o: {
     MAINTENANCE_QUEUE,
     async (job) => {
       const data = job.data as Job;
+      if (data.kind === 'drill') {
+        const flow = o.config.flows.find((f) => f.name === data.flow);
+        if (!flow) return { skipped: `flow ${data.flow} is no longer configured` };
+        const text = drillReminder(flow, await runs.list(500), Date.now());
+        if (text && ops)
+          await o.poster.postMessage(ops, {
+            text,
+            blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+          });
+        return { reminded: Boolean(text) };
+      }
       if (data.kind === 'drift') {
         const flow = o.config.flows.find((f) => f.name === data.flow);
         if (!flow) return { skipped: `flow ${data.flow} is no longer configured` };
@@ -88,6 +107,9 @@ export async function startMaintenanceWorker(o: {
   for (const f of o.config.flows)
     if (f.driftCheck.every !== 'off')
       wanted.set(`drift:${f.name}`, { every: f.driftCheck.every, data: { kind: 'drift', flow: f.name } });
+  for (const f of o.config.flows)
+    if (f.drill.every !== 'off')
+      wanted.set(`drill:${f.name}`, { every: f.drill.remind, data: { kind: 'drill', flow: f.name } });
   for (const [i, s] of o.config.backup.schedule.entries())
     wanted.set(`backup:${s.cluster}:${i}`, {
       every: s.every,

@@ -367,27 +367,33 @@ async function completeRun(d: RunbookDeps, run: Run): Promise<Run> {
     since: done.endedAt!,
     reason: `failed over to ${flow.target} by run ${done.run}: the old direction's alerts stay muted until failback`,
   });
-  const report = writeReport(d.config, done);
-  await audit(
-    d,
-    done,
-    'run.complete',
-    `completed: RTO ${done.measurements.rtoMs ?? '?'} ms, RPO ${done.measurements.rpoRecords ?? '?'} record(s); report ${report.md}`,
-  );
-  await refresh(d, done);
-  if (d.chat && done.channel && done.ts)
-    await d.chat
-      .uploadFile(done.channel, {
-        filename: `${done.run}-report.md`,
-        title: `report of ${done.run}`,
-        content: report.text,
-        threadTs: done.ts,
-      })
-      .catch(() => undefined);
+  await publishReport(d, done, 'completed');
   const stakeholders = d.config.slack?.channels.stakeholders;
   if (d.chat && stakeholders && done.transport === 'slack') {
     await d.chat.postMessage(stakeholders, { text: stakeholderText(done, 'declared', d.config), blocks: [] });
     await d.chat.postMessage(stakeholders, { text: stakeholderText(done, 'ended', d.config), blocks: [] });
   }
   return done;
+}
+
+/** Writes the report (`<dataDir>/runs/<id>/report.md|json`), audits where it is and posts it in the run's thread. */
+export async function publishReport(d: RunbookDeps, run: Run, how: string): Promise<void> {
+  const report = writeReport(d.config, run);
+  const m = run.measurements;
+  await audit(
+    d,
+    run,
+    how === 'completed' ? 'run.complete' : 'run.report',
+    `${how}: RTO ${m.rtoMs ?? '?'} ms, RPO ${m.rpoRecords ?? '?'} record(s), verdict ${report.report.verdict}; report ${report.md}`,
+  );
+  await refresh(d, run);
+  if (d.chat && run.channel && run.ts)
+    await d.chat
+      .uploadFile(run.channel, {
+        filename: `${run.run}-report.md`,
+        title: `${run.drill ? 'drill ' : ''}report of ${run.run}`,
+        content: report.text,
+        threadTs: run.ts,
+      })
+      .catch((err: Error) => d.log.warn({ err: err.message, run: run.run }, 'could not post the report'));
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AuditActor } from '../audit/audit-log.js';
 import { KdrError } from '../core/errors.js';
 import type { Change } from '../pipeline/change.js';
-import { advance, audit, type RunbookDeps, refresh, stepContext, stepDef } from './engine.js';
+import { advance, audit, publishReport, type RunbookDeps, refresh, stepContext, stepDef } from './engine.js';
 import { stakeholderText } from './run-view.js';
 import type { Run } from './types.js';
 
@@ -177,7 +177,7 @@ export function abortChange(d: RunbookDeps): Change<z.infer<typeof abortArgs>, {
       await d.runs.releasePair(run);
       if (await d.alerts?.unmute(run.flow, run.run)) done.push(`scheduled alerts of ${run.flow} unmuted`);
       await audit(d, run, 'run.abort', `aborted: ${done.join('; ') || 'nothing to undo'}`);
-      await refresh(d, run);
+      await publishReport(d, run, 'aborted');
       const stakeholders = d.config.slack?.channels.stakeholders;
       if (d.chat && stakeholders && run.transport === 'slack')
         await d.chat.postMessage(stakeholders, {
