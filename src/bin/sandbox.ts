@@ -79,7 +79,7 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
 const USAGE = `usage: kdr sandbox up|down|status|fetch [--json]
        kdr sandbox inject <${Object.keys(SCENARIOS).join('|')}>   kdr sandbox heal
        kdr sandbox traffic [--topic orders] [--cluster primary|dr] [--rate 10] [--duration 60s] [--group traffic]
-       kdr sandbox traffic --report [--topic orders] [--json]
+       kdr sandbox traffic --report [--topic orders] [--remote primary.orders] [--json]
   KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane
 `;
 
@@ -97,6 +97,7 @@ async function traffic(layout: ReturnType<typeof sandboxLayout>, argv: string[])
         group: { type: 'string', default: 'traffic' },
         partitions: { type: 'string', default: '3' },
         report: { type: 'boolean' },
+        remote: { type: 'string' },
         json: { type: 'boolean' },
       },
     }).values;
@@ -107,7 +108,7 @@ async function traffic(layout: ReturnType<typeof sandboxLayout>, argv: string[])
   if (!/^[A-Za-z0-9._-]+$/.test(topic))
     throw new KdrError('KDR_USAGE', `--topic ${topic} is not a topic name`, { hint: 'e.g. --topic orders' });
   if (v.report) {
-    const t = await trafficTruth(layout, topic);
+    const t = await trafficTruth(layout, topic, v.remote ? String(v.remote) : undefined);
     process.stdout.write(v.json ? `${JSON.stringify(t, null, 2)}\n` : `${truthText(t)}\n`);
     return 0;
   }

@@ -53,7 +53,13 @@ export const runReportSchema = z.object({
     to: when.nullable(),
     basis: z.string(),
   }),
-  rpo: z.object({ records: ms.nullable(), windowMs: ms.nullable(), basis: z.string() }),
+  rpo: z.object({
+    records: ms.nullable(),
+    windowMs: ms.nullable(),
+    basis: z.string(),
+    /** Unplanned: when the health check last saw the source's end offsets (writes after it are not counted). */
+    lastSeenAt: when.optional(),
+  }),
   rereads: z.object({ predicted: ms.nullable(), observed: ms.nullable() }),
   splitBrain: z.object({ records: ms, partitions: ms }).nullable(),
   measurements: z.object({
@@ -93,6 +99,9 @@ export function buildReport(run: Run, flow: FlowConfig): RunReport {
   const verify = run.steps.find((s) => s.id === 'verify');
   const from = run.mode === 'planned' && freeze?.startedAt ? freeze.startedAt : run.startedAt;
   const { verdict, why } = verdictOf(run, flow);
+  const loss = (run.steps.find((s) => s.id === 'assess')?.data as { loss?: { seenAt?: string } } | undefined)
+    ?.loss;
+  const lastSeenAt = loss?.seenAt;
   return {
     schema: RUN_REPORT_SCHEMA_ID,
     run: run.run,
@@ -120,6 +129,7 @@ export function buildReport(run: Run, flow: FlowConfig): RunReport {
     rpo: {
       records: m.rpoRecords ?? null,
       windowMs: m.rpoWindowMs ?? null,
+      ...(lastSeenAt ? { lastSeenAt } : {}),
       basis:
         run.mode === 'planned'
           ? 'records of the frozen ends not replicated when the flow was fenced (0 after a full drain)'

@@ -5,6 +5,8 @@ import { type Acked, ackLog, type Consumed, consumeLog, readLog } from './traffi
 /** What the traffic generator's own logs say happened, checked against what the clusters hold. */
 export interface TrafficTruth {
   topic: string;
+  /** Its mirrored name on dr. */
+  remote: string;
   acked: { primary: number; dr: number };
   /** Acked by the primary but not on dr (in `primary.<topic>`): lost if the primary is gone. Null: dr unreadable. */
   notReplicated: number | null;
@@ -36,7 +38,15 @@ async function seqsOn(layout: SandboxLayout, cluster: 'primary' | 'dr', topic: s
   }
 }
 
-export async function trafficTruth(layout: SandboxLayout, topic: string): Promise<TrafficTruth> {
+/**
+ * `remote`: the topic's name on dr when another flow than the sandbox's mirrors it (default `primary.<topic>`,
+ * MM2's default policy); failback's copy on the primary is read as `dr.<topic>`.
+ */
+export async function trafficTruth(
+  layout: SandboxLayout,
+  topic: string,
+  remote?: string,
+): Promise<TrafficTruth> {
   const acked = readLog<Acked>(ackLog(layout, topic));
   const consumed = readLog<Consumed>(consumeLog(layout, topic));
   const unreadable: string[] = [];
@@ -45,7 +55,7 @@ export async function trafficTruth(layout: SandboxLayout, topic: string): Promis
       unreadable.push(`${cluster} (${t}): ${e.message}`);
       return undefined;
     });
-  const onDr = await onCluster('dr', `primary.${topic}`);
+  const onDr = await onCluster('dr', remote ?? `primary.${topic}`);
   const onPrimary = await onCluster('primary', `dr.${topic}`);
   const fromPrimary = acked.filter((a) => a.cluster === 'primary');
   const fromDr = acked.filter((a) => a.cluster === 'dr');
@@ -54,6 +64,7 @@ export async function trafficTruth(layout: SandboxLayout, topic: string): Promis
   const lost = new Set(missing);
   return {
     topic,
+    remote: remote ?? `primary.${topic}`,
     acked: { primary: fromPrimary.length, dr: fromDr.length },
     notReplicated: onDr ? missing.length : null,
     notReplicatedSeqs: missing.slice(0, 20),
@@ -75,7 +86,7 @@ export function truthText(t: TrafficTruth): string {
   return [
     `traffic on ${t.topic}, from its own logs:`,
     `  acknowledged: ${t.acked.primary} by primary, ${t.acked.dr} by dr`,
-    `  acknowledged by primary, not on dr (primary.${t.topic}): ${t.notReplicated ?? 'unknown'}${seqs}`,
+    `  acknowledged by primary, not on dr (${t.remote}): ${t.notReplicated ?? 'unknown'}${seqs}`,
     `  acknowledged by dr, not on primary (dr.${t.topic}): ${t.notReturned ?? 'unknown'}`,
     `  consumed: ${t.consumed.records} record(s), ${t.consumed.distinct} distinct, ${t.consumed.duplicates} duplicate(s)`,
     `  acknowledged (and not lost) but never consumed: ${t.neverConsumed}`,
