@@ -5,6 +5,7 @@ import { audit } from './audit.js';
 import { backup } from './backup.js';
 import { backups } from './backups.js';
 import { drift } from './drift.js';
+import { failback } from './failback.js';
 import { failover } from './failover.js';
 import { help } from './help.js';
 import { lag } from './lag.js';
@@ -25,6 +26,7 @@ export const COMMANDS: AnyCommand[] = [
   restore,
   drift,
   failover,
+  failback,
   runbook,
   abort,
   audit,

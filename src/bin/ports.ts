@@ -11,6 +11,7 @@ import type { AuditPort, Ports } from '../pipeline/ports.js';
 import { ProgressStore } from '../pipeline/progress-store.js';
 import { connectRedis } from '../queue/redis-ready.js';
 import type { RunbookDeps } from '../runbook/engine.js';
+import { FAILBACK_STEPS } from '../runbook/failback/index.js';
 import { RunStore } from '../runbook/run-store.js';
 import { FAILOVER_STEPS } from '../runbook/steps/index.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
@@ -41,6 +42,7 @@ export function runbookBase(config: Config, log: Logger, redis: Redis, ports: Po
     ports,
     runs: runStore(config, redis),
     steps: FAILOVER_STEPS,
+    failbackSteps: FAILBACK_STEPS,
     seenEnds: (flow) => health.seenEnds(flow),
     alerts: { mute: (flow, m) => health.mute(flow, m), unmute: (flow, run) => health.unmute(flow, run) },
   };

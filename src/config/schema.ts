@@ -108,6 +108,22 @@ export const flowSchema = z.strictObject({
       keepAccess: z.array(principal).default([]),
     })
     .default({ denyWrite: [], keepAccess: [] }),
+  /**
+   * Failback: the reverse MM2 connectors kdr creates on the flow's Connect cluster (default
+   * `<target>-><source>.MirrorSourceConnector` and `...MirrorCheckpointConnector`), and the freeze on the target
+   * (the producers writing there while failed over).
+   */
+  failback: z
+    .strictObject({
+      connectors: z.strictObject({ source: z.string().min(1), checkpoint: z.string().min(1) }).optional(),
+      freeze: z
+        .strictObject({
+          denyWrite: z.array(principal).default([]),
+          keepAccess: z.array(principal).default([]),
+        })
+        .default({ denyWrite: [], keepAccess: [] }),
+    })
+    .default({ freeze: { denyWrite: [], keepAccess: [] } }),
   /** Scheduled lag checks (worker): how often, when to warn, how far back to come before an alert clears. */
   lagCheck: z
     .strictObject({

@@ -51,6 +51,8 @@ export const ERROR_CODES = [
   'KDR_SANDBOX_PORT',
   'KDR_SANDBOX_FORMAT',
   'KDR_SANDBOX_DOWN',
+  'KDR_FAILBACK_UNSUPPORTED',
+  'KDR_NOT_FAILED_OVER',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

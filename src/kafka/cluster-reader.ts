@@ -41,6 +41,26 @@ export class ClusterReader {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /**
+   * Per partition, the offset of the first record with a timestamp at or after `ts` (the end offset where there is
+   * none): where replication must start to copy only what was written since.
+   */
+  async offsetsAt(topic: string, ts: number): Promise<Array<{ partition: number; offset: bigint }>> {
+    const [at, ends] = await Promise.all([
+      this.timed(`finding offsets of ${topic} by time`, () =>
+        this.admin.fetchTopicOffsetsByTimestamp(topic, ts),
+      ),
+      this.ends(topic),
+    ]);
+    const high = new Map(ends.map((e) => [e.partition, e.high]));
+    return at
+      .map((o) => ({
+        partition: o.partition,
+        offset: Number(o.offset) < 0 ? (high.get(o.partition) ?? 0n) : BigInt(o.offset),
+      }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
   private timed<T>(what: string, work: () => Promise<T>): Promise<T> {
     return withKafkaDeadline(this.clusterName, this.cfg, what, work, { refresh: () => this.raw.refresh() });
   }

@@ -149,6 +149,78 @@ export class ConnectRest {
     }
   }
 
+  /** The connector's configuration, or undefined when it does not exist. */
+  async connectorConfig(name: string): Promise<Record<string, string> | undefined> {
+    const { status, body } = await this.request<Record<string, string> & { message?: string }>(
+      'GET',
+      `/connectors/${encodeURIComponent(name)}/config`,
+    );
+    if (status === 404) return undefined;
+    if (status !== 200) throw rejected(`read the config of ${name}`, status, body?.message);
+    return body;
+  }
+
+  /**
+   * Creates a connector in `initialState` (POST /connectors; STOPPED needs Connect 3.7+, KIP-980), so its offsets
+   * can be set before it reads anything. A connector that exists already answers 409: `exists` is then true.
+   */
+  async createConnector(
+    name: string,
+    config: Record<string, string>,
+    initialState: 'RUNNING' | 'STOPPED' | 'PAUSED' = 'RUNNING',
+  ): Promise<{ exists: boolean }> {
+    const { status, body } = await this.request<{ message?: string }>('POST', '/connectors', {
+      name,
+      config: { ...config, name },
+      initial_state: initialState,
+    });
+    if (status === 409) return { exists: true };
+    if (status !== 201 && status !== 200) throw rejected(`create ${name}`, status, body?.message);
+    return { exists: false };
+  }
+
+  /** DELETE /connectors/{name}/offsets (Connect 3.6+, the connector STOPPED): it starts over from nothing. */
+  async resetOffsets(name: string): Promise<void> {
+    const { status, body } = await this.request<{ message?: string }>(
+      'DELETE',
+      `/connectors/${encodeURIComponent(name)}/offsets`,
+    );
+    if (status !== 200) throw rejected(`reset the offsets of ${name}`, status, body?.message);
+  }
+
+  /**
+   * PATCH /connectors/{name}/offsets (Connect 3.6+, the connector STOPPED) with MirrorSourceConnector's format:
+   * partition {cluster, topic, partition}, offset {offset}: the last upstream offset replicated (it resumes after).
+   */
+  async alterMirrorOffsets(
+    name: string,
+    sourceAlias: string,
+    entries: Array<{ topic: string; partition: number; lastReplicated: number }>,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const { status, body } = await this.request<{ message?: string }>(
+      'PATCH',
+      `/connectors/${encodeURIComponent(name)}/offsets`,
+      {
+        offsets: entries.map((e) => ({
+          partition: { cluster: sourceAlias, topic: e.topic, partition: e.partition },
+          offset: { offset: e.lastReplicated },
+        })),
+      },
+    );
+    if (status !== 200) throw rejected(`set the offsets of ${name}`, status, body?.message);
+  }
+
+  /** DELETE /connectors/{name}; a connector that is not there counts as deleted. */
+  async deleteConnector(name: string): Promise<void> {
+    const { status, body } = await this.request<{ message?: string }>(
+      'DELETE',
+      `/connectors/${encodeURIComponent(name)}`,
+    );
+    if (status !== 204 && status !== 200 && status !== 404)
+      throw rejected(`delete ${name}`, status, body?.message);
+  }
+
   async listConnectors(): Promise<string[]> {
     const { status, body } = await this.request<string[]>('GET', '/connectors');
     if (status !== 200)
@@ -157,6 +229,20 @@ export class ConnectRest {
       });
     return body;
   }
+}
+
+function rejected(what: string, status: number, message?: string): KdrError {
+  return new KdrError(
+    'KDR_CONNECT_REJECTED',
+    `Connect refused to ${what}: ${status} ${message ?? ''}`.trim(),
+    {
+      hint:
+        status === 404
+          ? 'no such connector on this Connect cluster'
+          : 'check the Connect worker logs (creating stopped connectors and setting offsets need Connect 3.7+)',
+      retriable: status === 409 || status >= 500,
+    },
+  );
 }
 
 function firstLine(s: string): string {

@@ -11,7 +11,9 @@ export interface RunbookDeps {
   log: Logger;
   ports: Ports;
   runs: RunStorePort;
+  /** The failover runbook's steps, and the failback's. */
   steps: RunStep[];
+  failbackSteps?: RunStep[];
   /** Slack, where the run lives there. */
   chat?: Poster;
   /** The source end offsets the scheduled health check last saw: an unplanned run counts its loss from them. */

@@ -4,6 +4,7 @@ import type { AuditActor } from '../audit/audit-log.js';
 import { findFlow } from '../config/find-flow.js';
 import { KdrError } from '../core/errors.js';
 import type { RunbookDeps } from './deps.js';
+import { reversedFlow } from './failback/reverse-flow.js';
 import { writeReport } from './report.js';
 import { pairOf } from './run-store.js';
 import { runMessage, stakeholderText } from './run-view.js';
@@ -16,18 +17,26 @@ export const STEP_KIND = 'runbook.step';
 const ACTIVE = new Set(['open', 'running', 'waiting']);
 
 export function stepContext(d: RunbookDeps, run: Run): StepContext {
+  const flow = findFlow(d.config, run.flow);
   return {
     config: d.config,
     log: d.log.child({ run: run.run }),
     ports: d.ports,
     runs: d.runs,
-    flow: findFlow(d.config, run.flow),
+    // a failback runs the same steps with the roles swapped: the old target is the source
+    flow: run.kind === 'failback' ? reversedFlow(d.config, flow) : flow,
+    forward: flow,
     ...(d.chat ? { chat: d.chat } : {}),
     ...(d.seenEnds ? { seenEnds: d.seenEnds } : {}),
   };
 }
 
-export const stepDef = (d: RunbookDeps, id: StepId) => d.steps.find((s) => s.id === id);
+/** The steps of a run of this kind, in order. */
+export const stepsOf = (d: RunbookDeps, kind: Run['kind']): RunStep[] =>
+  kind === 'failback' ? (d.failbackSteps ?? []) : d.steps;
+
+export const stepDef = (d: RunbookDeps, run: Pick<Run, 'kind'>, id: StepId) =>
+  stepsOf(d, run.kind).find((s) => s.id === id);
 
 export async function audit(
   d: RunbookDeps,
@@ -49,6 +58,10 @@ export async function audit(
 
 export interface OpenOptions {
   flow: string;
+  /** Default failover. */
+  kind?: Run['kind'];
+  /** Failback: what to do with records written to the old primary after the failover's freeze. */
+  orphans?: 'keep';
   mode: 'planned' | 'unplanned';
   drill: boolean;
   groups: string[];
@@ -59,12 +72,14 @@ export interface OpenOptions {
 /** open: takes the cluster pair (one run per pair), posts the run message and the stakeholders' "started". */
 export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
   const flow = findFlow(d.config, o.flow);
+  const failoverRun = o.kind === 'failback' ? await failedOverBy(d, flow.name) : undefined;
   const now = new Date().toISOString();
   const run: Run = {
     run: `r-${randomBytes(4).toString('hex')}`,
     flow: flow.name,
-    kind: 'failover',
+    kind: o.kind ?? 'failover',
     mode: o.mode,
+    ...(failoverRun ? { options: { failoverRun, ...(o.orphans ? { orphans: o.orphans } : {}) } } : {}),
     drill: o.drill,
     state: 'running',
     requester: o.requester,
@@ -89,9 +104,12 @@ export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
       machineMs: 0,
       waitMs: 0,
       checks: [],
-      result: `pair ${run.pair} taken; scheduled alerts of ${flow.name} muted while the run holds it`,
+      result:
+        run.kind === 'failback'
+          ? `pair ${run.pair} taken; failing back what run ${failoverRun} failed over (alerts stay muted until the end)`
+          : `pair ${run.pair} taken; scheduled alerts of ${flow.name} muted while the run holds it`,
     },
-    ...d.steps.map((s): StepRecord => {
+    ...stepsOf(d, run.kind).map((s): StepRecord => {
       const skip = s.skip?.(run, ctx);
       return {
         id: s.id,
@@ -114,11 +132,13 @@ export async function openRun(d: RunbookDeps, o: OpenOptions): Promise<Run> {
       },
     );
   }
-  await d.alerts?.mute(flow.name, {
-    run: run.run,
-    since: now,
-    reason: `${o.mode} failover in progress (run ${run.run})`,
-  });
+  // a failback keeps the failover's mute (an aborted failback leaves the flow failed over, alerts muted)
+  if (run.kind === 'failover')
+    await d.alerts?.mute(flow.name, {
+      run: run.run,
+      since: now,
+      reason: `${o.mode} failover in progress (run ${run.run})`,
+    });
   let opened = run;
   if (d.chat && o.transport === 'slack') {
     const channel = d.config.slack?.channels.incidents ?? d.config.slack?.channels.ops;
@@ -159,7 +179,7 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
   const step = nextStep(run);
   if (!step) return completeRun(d, run);
   if (step.state !== 'pending' || !d.enqueue) return run;
-  const def = stepDef(d, step.id)!;
+  const def = stepDef(d, run, step.id)!;
   const planId = randomUUID();
   run = await d.runs.update(runId, (r) => {
     const s = r.steps.find((x) => x.id === step.id)!;
@@ -362,11 +382,13 @@ async function completeRun(d: RunbookDeps, run: Run): Promise<Run> {
   if (done.state !== 'completed' || done.version === run.version) return done;
   await d.runs.releasePair(done);
   const flow = findFlow(d.config, done.flow);
-  await d.alerts?.mute(done.flow, {
-    run: done.run,
-    since: done.endedAt!,
-    reason: `failed over to ${flow.target} by run ${done.run}: the old direction's alerts stay muted until failback`,
-  });
+  if (done.kind === 'failback') await d.alerts?.unmute(done.flow, done.options?.failoverRun ?? done.run);
+  else
+    await d.alerts?.mute(done.flow, {
+      run: done.run,
+      since: done.endedAt!,
+      reason: `failed over to ${flow.target} by run ${done.run}: the old direction's alerts stay muted until failback`,
+    });
   await publishReport(d, done, 'completed');
   const stakeholders = d.config.slack?.channels.stakeholders;
   if (d.chat && stakeholders && done.transport === 'slack') {
@@ -396,4 +418,23 @@ export async function publishReport(d: RunbookDeps, run: Run, how: string): Prom
         threadTs: run.ts,
       })
       .catch((err: Error) => d.log.warn({ err: err.message, run: run.run }, 'could not post the report'));
+}
+
+/**
+ * The completed failover a failback undoes: the newest completed run of the flow, which must be a failover (a
+ * completed failback since means the flow runs forward again).
+ */
+async function failedOverBy(d: RunbookDeps, flow: string): Promise<string> {
+  const last = (await d.runs.list(500)).find((r) => r.flow === flow && r.state === 'completed');
+  if (!last || last.kind !== 'failover')
+    throw new KdrError(
+      'KDR_NOT_FAILED_OVER',
+      last
+        ? `${flow} is not failed over: its last completed run, ${last.run}, was a failback`
+        : `${flow} is not failed over: no completed failover of it is on record`,
+      {
+        hint: `failback follows a completed \`kdr failover ${flow}\`; see \`kdr runbook --history --flow ${flow}\``,
+      },
+    );
+  return last.run;
 }

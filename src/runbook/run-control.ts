@@ -91,7 +91,7 @@ const abortArgs = z.object({ run: z.string().min(1) });
 function undoList(d: RunbookDeps, run: Run) {
   return [...run.steps]
     .reverse()
-    .filter((s) => (s.state === 'done' || s.state === 'failed') && stepDef(d, s.id)?.undo);
+    .filter((s) => (s.state === 'done' || s.state === 'failed') && stepDef(d, run, s.id)?.undo);
 }
 
 /**
@@ -150,7 +150,7 @@ export function abortChange(d: RunbookDeps): Change<z.infer<typeof abortArgs>, {
       for (const s of undoList(d, run)) {
         if (await io.isDone(`undo:${s.id}`)) continue;
         await io.guard();
-        const what = await stepDef(d, s.id)!.undo!(stepContext(d, run), run, s);
+        const what = await stepDef(d, run, s.id)!.undo!(stepContext(d, run), run, s);
         await io.markDone(`undo:${s.id}`);
         done.push(`${s.id}: ${what}`);
         run = await d.runs.update(a.run, (r) => {

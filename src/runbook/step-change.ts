@@ -31,7 +31,7 @@ export function stepChange(d: RunbookDeps): Change<StepArgs, Record<string, unkn
     describe: (a) => `runbook ${a.run}: ${a.step}`,
     plan: async (_env, a) => {
       const run = await load(a);
-      const def = stepDef(d, a.step as StepId);
+      const def = stepDef(d, run, a.step as StepId);
       if (!def) throw new KdrError('KDR_INTERNAL', `no step ${a.step}`);
       const p = await def.plan(stepContext(d, run), run);
       const refusals = [...(p.refusals ?? [])];
@@ -58,7 +58,7 @@ export function stepChange(d: RunbookDeps): Change<StepArgs, Record<string, unkn
     },
     apply: async (_env, a, approved, _live, io) => {
       const id = a.step as StepId;
-      const def = stepDef(d, id)!;
+      const def = stepDef(d, await load(a), id)!;
       const t0 = Date.now();
       let run = await d.runs.update(a.run, (r) => {
         const s = r.steps.find((x) => x.id === id)!;

@@ -13,7 +13,10 @@ export interface StepContext {
   log: Logger;
   ports: Ports;
   runs: RunStorePort;
+  /** The flow as this run sees it: during a failback, reversed (the old target is the source). */
   flow: FlowConfig;
+  /** The flow as configured (primary → DR), whatever the run's direction. */
+  forward: FlowConfig;
   /** Slack, where the run lives there (absent in the terminal). */
   chat?: Poster;
   /** The source ends the scheduled health check last saw (see RunbookDeps). */

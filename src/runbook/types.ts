@@ -29,7 +29,11 @@ export type StepId =
   | 'cutover'
   | 'registry'
   | 'verify'
-  | 'declare';
+  | 'declare'
+  // failback only
+  | 'reverse'
+  | 'resync'
+  | 'restore';
 
 export type Gate = 'auto' | 'approval' | 'confirm';
 
@@ -76,6 +80,8 @@ export interface Run {
   kind: 'failover' | 'failback';
   mode: 'planned' | 'unplanned';
   drill: boolean;
+  /** Failback: the failover it undoes, and what to do with writes on the old primary after that failover's freeze. */
+  options?: { failoverRun?: string; orphans?: 'keep' };
   state: RunState;
   requester: string;
   /** The transport that opened it: `slack` posts to the incident channel; `cli` runs in the terminal. */

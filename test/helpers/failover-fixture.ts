@@ -112,8 +112,8 @@ export function startTraffic(bootstrap: string, topic: string, stopFile: string,
   };
 }
 
-/** A live consumer of `topic` in `group`: commits as it goes, remembers every value it read. */
-export async function liveConsumer(bootstrap: string, group: string, topic: string) {
+/** A live consumer of `topic` (or several) in `group`: commits as it goes, remembers every value it read. */
+export async function liveConsumer(bootstrap: string, group: string, topic: string | string[]) {
   const consumer: Consumer = fixtureKafka(bootstrap).consumer({
     groupId: group,
     sessionTimeout: 10_000,
@@ -121,7 +121,8 @@ export async function liveConsumer(bootstrap: string, group: string, topic: stri
   });
   const read: string[] = [];
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  for (const t of Array.isArray(topic) ? topic : [topic])
+    await consumer.subscribe({ topic: t, fromBeginning: true });
   await consumer.run({
     autoCommit: true,
     autoCommitInterval: 200,
@@ -138,7 +139,9 @@ interface RunButton {
 
 /** The approve/confirm button the run message shows now, if any. */
 export function currentButton(rig: SlackRig, channel: string): RunButton | undefined {
-  const m = rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo);
+  const m = rig.emulator.state.messages.findLast(
+    (x) => x.channel === channel && !x.threadTs && !x.ephemeralTo,
+  );
   const actions = (
     m?.blocks as
       | Array<{ type: string; elements?: Array<{ value?: string; text?: { text: string } }> }>
@@ -155,7 +158,9 @@ export function clickRunButton(
   action: 'kdr_run_pause' | 'kdr_run_resume' | 'kdr_run_abort' | 'kdr_run_skip',
   user: string,
 ) {
-  const m = rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)!;
+  const m = rig.emulator.state.messages.findLast(
+    (x) => x.channel === channel && !x.threadTs && !x.ephemeralTo,
+  )!;
   const blocks = m.blocks as Array<{
     type: string;
     elements?: Array<{ action_id?: string; value?: string }>;
@@ -179,8 +184,8 @@ export function clickRunButton(
 
 export const runMessageText = (rig: SlackRig, channel: string) =>
   JSON.stringify(
-    rig.emulator.state.messages.find((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)?.blocks ??
-      [],
+    rig.emulator.state.messages.findLast((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)
+      ?.blocks ?? [],
   );
 
 export function slash(rig: SlackRig, text: string, user: string, channel: string) {
