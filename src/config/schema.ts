@@ -116,6 +116,8 @@ export const flowSchema = z.strictObject({
   failback: z
     .strictObject({
       connectors: z.strictObject({ source: z.string().min(1), checkpoint: z.string().min(1) }).optional(),
+      /** resync: how long the reverse flow must stay caught up before the freeze is asked for. */
+      settle: duration.default(3000),
       freeze: z
         .strictObject({
           denyWrite: z.array(principal).default([]),
@@ -123,7 +125,7 @@ export const flowSchema = z.strictObject({
         })
         .default({ denyWrite: [], keepAccess: [] }),
     })
-    .default({ freeze: { denyWrite: [], keepAccess: [] } }),
+    .default({ settle: 3000, freeze: { denyWrite: [], keepAccess: [] } }),
   /** Scheduled lag checks (worker): how often, when to warn, how far back to come before an alert clears. */
   lagCheck: z
     .strictObject({

@@ -29,6 +29,8 @@ export function failoverConfigFile(
     /** The flow as dedicated MM2: kdr knows no connectors, only this stop command (and start, for abort). */
     dedicatedStop?: string[];
     dedicatedStart?: string[];
+    /** failback.settle: how long resync holds once caught up (the crash test kills a worker inside it). */
+    failbackSettle?: string;
   } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
@@ -62,7 +64,7 @@ flows:
         : `{ mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }`
     }
     rpo: 60s
-    rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}
+    rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}${opts.failbackSettle ? `\n    failback: { settle: ${opts.failbackSettle} }` : ''}
 slack:
   channels: { ops: C0FOOPS, incidents: C0FOINC, stakeholders: C0FOSTK }
   approvers: { users: [U0ALICE, U0BOB], usergroups: [S0DRLEADS] }
@@ -268,7 +270,13 @@ export async function failoverFlow(
   dir: string,
   nGroups: number,
   cleanups: Array<() => Promise<unknown>>,
-  opts: { aclFence?: boolean; sourceBootstrap?: string; lagEvery?: string; registryHook?: boolean } = {},
+  opts: {
+    aclFence?: boolean;
+    sourceBootstrap?: string;
+    lagEvery?: string;
+    registryHook?: boolean;
+    failbackSettle?: string;
+  } = {},
 ) {
   const alias = `fo${randomBytes(3).toString('hex')}`;
   const topic = `${alias}-t1`;

@@ -12,14 +12,8 @@ import { reversedFlow } from '../../src/runbook/failback/reverse-flow.js';
 import { gatherTranslation } from '../../src/translate/gather.js';
 import { approvalConfig } from '../helpers/approvals.js';
 import { runKdr } from '../helpers/cli.js';
-import {
-  approveAll,
-  failoverFlow,
-  liveConsumer,
-  runMessageText,
-  slash,
-  startTraffic,
-} from '../helpers/failover-fixture.js';
+import { failoverFlow, liveConsumer, runMessageText, startTraffic } from '../helpers/failover-fixture.js';
+import { runsOf, stepsText } from '../helpers/runs.js';
 import {
   createTopics,
   eventually,
@@ -61,14 +55,6 @@ async function topicsOf(bootstrap: string): Promise<string[]> {
   }
 }
 
-type Step = { id: string; state: string; result?: string };
-const steps = (run: { steps: Step[] }) =>
-  JSON.stringify(
-    run.steps.map((s) => `${s.id}:${s.state}:${s.result}`),
-    null,
-    1,
-  );
-
 describe('failback on the real sandbox, through Slack', () => {
   it('round trip: planned failover, new records on DR, failback: everything back on the primary, nothing skipped, forward replication restored', async () => {
     const f = await failoverFlow(dir, 2, cleanups);
@@ -81,34 +67,7 @@ describe('failback on the real sandbox, through Slack', () => {
     cleanups.push(async () => {
       for (const n of reverseNames) await rest.deleteConnector(n);
     });
-    const show = async (id: string) =>
-      JSON.parse(
-        (await runKdr(['runbook', id, '--json', '--config', f.file], { KDR_QUEUE_PREFIX: prefix })).stdout,
-      ).run;
-    const newest = async () =>
-      JSON.parse(
-        (await runKdr(['runbook', '--json', '--config', f.file], { KDR_QUEUE_PREFIX: prefix })).stdout,
-      ).runs[0];
-    const runTo = async (cmd: string, onLabel: (label: string) => Promise<void>) => {
-      const before = (await newest())?.run;
-      await slash(rig, cmd, 'U0ALICE', 'C0FOOPS');
-      const id = await eventually(`${cmd} opened`, 60_000, async () => {
-        const r = await newest();
-        return r && r.run !== before ? (r.run as string) : undefined;
-      });
-      await approveAll(
-        rig,
-        'C0FOINC',
-        'U0BOB',
-        async () => ['completed', 'failed', 'aborted'].includes((await show(id)).state),
-        onLabel,
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}\n${steps(await show(id))}\n${(await show(id)).waitingFor}`);
-      });
-      const run = await show(id);
-      expect(run.state, steps(run)).toBe('completed');
-      return run;
-    };
+    const { complete } = runsOf(rig, f.file, prefix);
 
     // 1. planned failover with live traffic; the live group moves to DR, where it reads the replicated topic and
     //    the local one the producers write after the cutover
@@ -123,7 +82,7 @@ describe('failback on the real sandbox, through Slack', () => {
     await createTopics(drAdmin, { topics: [{ topic: f.topic, numPartitions: 2 }] });
     await drAdmin.disconnect();
     let onDr: Awaited<ReturnType<typeof liveConsumer>> | undefined;
-    const failover = await runTo(`failover ${f.flow}`, async (label) => {
+    const failover = await complete(`failover ${f.flow}`, async (label) => {
       if (label.startsWith('Confirm')) {
         await onPrimary.stop();
         onDr = await liveConsumer(DR, live, [`${f.alias}.${f.topic}`, f.topic]);
@@ -151,7 +110,7 @@ describe('failback on the real sandbox, through Slack', () => {
     // 3. failback
     let onBack: Awaited<ReturnType<typeof liveConsumer>> | undefined;
     const reversed = reversedFlow(config, config.flows[0]!);
-    const back = await runTo(`failback ${f.flow}`, async (label) => {
+    const back = await complete(`failback ${f.flow}`, async (label) => {
       if (label === 'Approve fence')
         // the reverse flow's checkpoint of the live group (its reads of DR's own topic) before MM2 is stopped
         await eventually('the reverse checkpoint of the live group', 60_000, async () => {
@@ -189,7 +148,7 @@ describe('failback on the real sandbox, through Slack', () => {
     });
     const before = new Set([...onPrimary.read, ...onDr!.read]);
     const dupes = onBack!.read.filter((v) => before.has(v)).length;
-    expect(back.measurements.rereadsPredicted, steps(back)).toBeGreaterThanOrEqual(0);
+    expect(back.measurements.rereadsPredicted, stepsText(back)).toBeGreaterThanOrEqual(0);
     expect(dupes).toBeLessThanOrEqual(back.measurements.rereadsPredicted);
     process.stderr.write(
       `failback: ${copied.length} record(s) copied back, re-reads ${dupes} observed by the consumer, ${back.measurements.rereadsPredicted} predicted; RTO ${back.measurements.rtoMs} ms\n`,

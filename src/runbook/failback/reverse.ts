@@ -160,7 +160,7 @@ export const resync: RunStep = {
   id: 'resync',
   gate: 'auto',
   plan: async (ctx) => ({
-    text: `wait until the reverse flow copied everything ${ctx.flow.source} held when the wait began (at most ${RESYNC_TIMEOUT_MS / 1000} s)`,
+    text: `wait until the reverse flow copied everything ${ctx.flow.source} held when the wait began and stayed running for ${ctx.forward.failback.settle / 1000} s (at most ${RESYNC_TIMEOUT_MS / 1000} s)`,
     body: {},
   }),
   execute: async (ctx, run) => {
@@ -185,13 +185,21 @@ export const resync: RunStep = {
     goal = Object.fromEntries(Object.entries(goal).filter(([k, end]) => end > (starts[k] ?? 0)));
     const t0 = Date.now();
     let behind = Number.POSITIVE_INFINITY;
-    const done = await pollUntil(RESYNC_TIMEOUT_MS, 1000, async () => {
+    let caughtUp: number | undefined;
+    const settle = ctx.forward.failback.settle;
+    const done = await pollUntil(RESYNC_TIMEOUT_MS, 500, async () => {
       const at = await r.sourceOffsets(name).catch(() => new Map<string, number>());
       behind = Object.entries(goal).reduce((n, [k, end]) => {
         const last = at.get(k);
         return n + Math.max(0, end - (last === undefined ? (starts[k] ?? 0) : last + 1));
       }, 0);
-      return behind === 0 ? true : undefined;
+      // caught up, and the reverse connectors still running for the settle window (a task that failed right after
+      // copying the backlog is caught here, not at the freeze)
+      if (behind > 0) caughtUp = undefined;
+      else caughtUp ??= Date.now();
+      if (caughtUp === undefined || Date.now() - caughtUp < settle) return undefined;
+      const s = await r.connectorStatus(name);
+      return s.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
     });
     if (!done && behind === Number.POSITIVE_INFINITY)
       throw new KdrError('KDR_CONNECT_OFFSETS', `no position of ${name} could be read`, {
