@@ -154,14 +154,17 @@ export function stakeholderText(
   const tag = run.drill ? '[DRILL] ' : '';
   const flow = config.flows.find((f) => f.name === run.flow);
   const m = run.measurements;
+  // a failback runs towards the flow's source: the clusters' roles are the other way round
+  const to = run.kind === 'failback' ? flow?.source : flow?.target;
+  const from = run.kind === 'failback' ? flow?.target : flow?.source;
   switch (what) {
     case 'started':
-      return `${tag}:rotating_light: ${run.mode} failover of ${run.flow} started (run ${run.run}, opened by <@${run.requester}>). Updates follow here.`;
+      return `${tag}:rotating_light: ${run.mode} ${run.kind} of ${run.flow} started (run ${run.run}, opened by <@${run.requester}>). Updates follow here.`;
     case 'declared':
-      return `${tag}:white_check_mark: ${run.flow} now runs on ${flow?.target ?? 'the DR cluster'} (bootstrap ${flow ? config.clusters[flow.target]?.bootstrap.join(',') : '?'}). RTO ${m.rtoMs !== undefined ? formatDuration(m.rtoMs) : '?'}; data loss ${m.rpoRecords ?? '?'} record(s)${m.rpoWindowMs ? ` (window ${formatDuration(m.rpoWindowMs)})` : ''}.`;
+      return `${tag}:white_check_mark: ${run.flow} now runs on ${to ?? 'the other cluster'} (bootstrap ${to ? config.clusters[to]?.bootstrap.join(',') : '?'}). RTO ${m.rtoMs !== undefined ? formatDuration(m.rtoMs) : '?'}; data loss ${m.rpoRecords ?? '?'} record(s)${m.rpoWindowMs ? ` (window ${formatDuration(m.rpoWindowMs)})` : ''}.`;
     case 'ended':
       return `${tag}:checkered_flag: run ${run.run} ended (${run.state}); the report is in the incident thread.`;
     case 'aborted':
-      return `${tag}:leftwards_arrow_with_hook: failover of ${run.flow} aborted (run ${run.run}); ${flow?.source ?? 'the primary'} stays the primary.`;
+      return `${tag}:leftwards_arrow_with_hook: ${run.kind} of ${run.flow} aborted (run ${run.run}); ${from ?? 'the current cluster'} stays the primary.`;
   }
 }

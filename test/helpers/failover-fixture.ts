@@ -139,11 +139,19 @@ interface RunButton {
   label: string;
 }
 
+/** A run message (its header names the run) in `channel`: the newest is the current run's. */
+const isRunMessage = (
+  x: { channel: string; threadTs?: string; ephemeralTo?: string; blocks?: unknown },
+  channel: string,
+) =>
+  x.channel === channel &&
+  !x.threadTs &&
+  !x.ephemeralTo &&
+  / · run r-[0-9a-f]{8} · /.test(JSON.stringify(x.blocks ?? []));
+
 /** The approve/confirm button the run message shows now, if any. */
 export function currentButton(rig: SlackRig, channel: string): RunButton | undefined {
-  const m = rig.emulator.state.messages.findLast(
-    (x) => x.channel === channel && !x.threadTs && !x.ephemeralTo,
-  );
+  const m = rig.emulator.state.messages.findLast((x) => isRunMessage(x, channel));
   const actions = (
     m?.blocks as
       | Array<{ type: string; elements?: Array<{ value?: string; text?: { text: string } }> }>
@@ -160,9 +168,7 @@ export function clickRunButton(
   action: 'kdr_run_pause' | 'kdr_run_resume' | 'kdr_run_abort' | 'kdr_run_skip',
   user: string,
 ) {
-  const m = rig.emulator.state.messages.findLast(
-    (x) => x.channel === channel && !x.threadTs && !x.ephemeralTo,
-  )!;
+  const m = rig.emulator.state.messages.findLast((x) => isRunMessage(x, channel))!;
   const blocks = m.blocks as Array<{
     type: string;
     elements?: Array<{ action_id?: string; value?: string }>;
@@ -185,10 +191,7 @@ export function clickRunButton(
 }
 
 export const runMessageText = (rig: SlackRig, channel: string) =>
-  JSON.stringify(
-    rig.emulator.state.messages.findLast((x) => x.channel === channel && !x.threadTs && !x.ephemeralTo)
-      ?.blocks ?? [],
-  );
+  JSON.stringify(rig.emulator.state.messages.findLast((x) => isRunMessage(x, channel))?.blocks ?? []);
 
 export function slash(rig: SlackRig, text: string, user: string, channel: string) {
   return sendSlashCommand({

@@ -202,7 +202,11 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
         mine.filter((e) => e.action === 'plan.execute' && e.outcome.startsWith('executed')),
       ).toHaveLength(1);
     }
-    const stakeholders = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
+    // started, declared, ended (the last two follow the report's upload)
+    const stakeholders = await eventually('three stakeholder posts', 30_000, async () => {
+      const posts = rig.emulator.state.messages.filter((m) => m.channel === 'C0FOSTK' && !m.threadTs);
+      return posts.length >= 3 ? posts : undefined;
+    });
     expect(stakeholders.map((m) => m.text.slice(0, 40))).toHaveLength(3);
   }, 420_000);
 
