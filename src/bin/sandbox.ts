@@ -6,7 +6,7 @@ import { inject, SCENARIOS, undoInjections } from '../sandbox/inject.js';
 import { ensureJars } from '../sandbox/jars.js';
 import { sandboxLayout } from '../sandbox/layout.js';
 import { formatSandboxStatus, sandboxStatus } from '../sandbox/status.js';
-import { runTraffic } from '../sandbox/traffic.js';
+import { runTraffic, stopTraffic } from '../sandbox/traffic.js';
 import { trafficTruth, truthText } from '../sandbox/traffic-report.js';
 import { sandboxUp } from '../sandbox/up.js';
 import { waitForHeartbeats } from '../sandbox/wait-heartbeats.js';
@@ -80,6 +80,7 @@ const USAGE = `usage: kdr sandbox up|down|status|fetch [--json]
        kdr sandbox inject <${Object.keys(SCENARIOS).join('|')}>   kdr sandbox heal
        kdr sandbox traffic [--topic orders] [--cluster primary|dr] [--rate 10] [--duration 60s] [--group traffic]
        kdr sandbox traffic --report [--topic orders] [--remote primary.orders] [--json]
+       kdr sandbox traffic --stop   (every running generator: the sandbox's hooks.stopProducers)
   KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane
 `;
 
@@ -97,12 +98,20 @@ async function traffic(layout: ReturnType<typeof sandboxLayout>, argv: string[])
         group: { type: 'string', default: 'traffic' },
         partitions: { type: 'string', default: '3' },
         report: { type: 'boolean' },
+        stop: { type: 'boolean' },
         remote: { type: 'string' },
         json: { type: 'boolean' },
       },
     }).values;
   } catch (err) {
     throw new KdrError('KDR_USAGE', (err as Error).message, { hint: USAGE });
+  }
+  if (v.stop) {
+    const pids = await stopTraffic(layout);
+    process.stdout.write(
+      pids.length ? `stopped traffic (pid ${pids.join(', ')})\n` : 'no traffic was running\n',
+    );
+    return 0;
   }
   const topic = String(v.topic);
   if (!/^[A-Za-z0-9._-]+$/.test(topic))

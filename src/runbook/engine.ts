@@ -24,7 +24,7 @@ export function stepContext(d: RunbookDeps, run: Run): StepContext {
     ports: d.ports,
     runs: d.runs,
     // a failback runs the same steps with the roles swapped: the old target is the source
-    flow: run.kind === 'failback' ? reversedFlow(d.config, flow) : flow,
+    flow: run.kind === 'failback' ? reversedFlow(d.config, flow, failbackTopics(run)) : flow,
     forward: flow,
     ...(d.chat ? { chat: d.chat } : {}),
     ...(d.seenEnds ? { seenEnds: d.seenEnds } : {}),
@@ -34,6 +34,14 @@ export function stepContext(d: RunbookDeps, run: Run): StepContext {
 /** The steps of a run of this kind, in order. */
 export const stepsOf = (d: RunbookDeps, kind: Run['kind']): RunStep[] =>
   kind === 'failback' ? (d.failbackSteps ?? []) : d.steps;
+
+/** The target's own topics a failback's assess chose to copy back (undefined before it ran). */
+const failbackTopics = (run: Run): string[] | undefined => {
+  const ends = (
+    run.steps.find((s) => s.id === 'assess')?.data as { sourceEnds?: Record<string, number> } | undefined
+  )?.sourceEnds;
+  return ends ? [...new Set(Object.keys(ends).map((k) => k.slice(0, k.lastIndexOf(':'))))].sort() : undefined;
+};
 
 export const stepDef = (d: RunbookDeps, run: Pick<Run, 'kind'>, id: StepId) =>
   stepsOf(d, run.kind).find((s) => s.id === id);

@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createKafkaClient } from '../kafka/client.js';
 import { createTopicsReady } from '../kafka/create-topics.js';
@@ -35,6 +43,36 @@ export const ackLog = (layout: SandboxLayout, topic: string) =>
 export const consumeLog = (layout: SandboxLayout, topic: string) =>
   join(trafficDir(layout), `${topic}.consumed.jsonl`);
 const failLog = (layout: SandboxLayout, topic: string) => join(trafficDir(layout), `${topic}.failed.jsonl`);
+const pidFile = (layout: SandboxLayout, pid: number) => join(trafficDir(layout), `${pid}.pid`);
+
+/**
+ * `kdr sandbox traffic --stop`: SIGTERM to every running traffic generator of this sandbox (each records its PID),
+ * waiting until they exited. The sandbox config's `hooks.stopProducers` calls it: a runbook's freeze stops them.
+ */
+export async function stopTraffic(layout: SandboxLayout, timeoutMs = 30_000): Promise<number[]> {
+  if (!existsSync(trafficDir(layout))) return [];
+  const pids = readdirSync(trafficDir(layout))
+    .filter((f) => /^\d+\.pid$/.test(f))
+    .map((f) => Number(f.slice(0, -4)));
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const stopped: number[] = [];
+  for (const pid of pids) {
+    if (alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      stopped.push(pid);
+    } else rmSync(pidFile(layout, pid), { force: true });
+  }
+  const until = Date.now() + timeoutMs;
+  while (stopped.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  return stopped;
+}
 
 export function readLog<T>(file: string): T[] {
   if (!existsSync(file)) return [];
@@ -58,6 +96,20 @@ export async function runTraffic(
   say: (line: string) => void,
 ): Promise<{ acked: number; failed: number; consumed: number }> {
   mkdirSync(trafficDir(layout), { recursive: true });
+  writeFileSync(pidFile(layout, process.pid), `${process.pid}\n`);
+  try {
+    return await generate(layout, o, stop, say);
+  } finally {
+    rmSync(pidFile(layout, process.pid), { force: true });
+  }
+}
+
+async function generate(
+  layout: SandboxLayout,
+  o: TrafficOptions,
+  stop: Promise<void>,
+  say: (line: string) => void,
+): Promise<{ acked: number; failed: number; consumed: number }> {
   const cfg = sandboxClusterConfig(layout, o.cluster);
   const kafka = createKafkaClient(`traffic-${o.cluster}`, cfg);
   const existing = new Set<string>();

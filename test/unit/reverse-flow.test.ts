@@ -82,3 +82,13 @@ describe('failback: the reverse flow', () => {
     expect(() => reversedFlow(c, c.flows[0]!)).toThrow(/IdentityReplicationPolicy/);
   });
 });
+
+describe('failback: the topics that go back', () => {
+  it('a pattern of exactly the names assess chose; none matches nothing', async () => {
+    const { exactTopics } = await import('../../src/runbook/failback/reverse-flow.js');
+    const re = new RegExp(`^(?:${exactTopics(['orders', 'fo1-t.x'])})$`);
+    expect(['orders', 'fo1-t.x'].every((t) => re.test(t))).toBe(true);
+    expect(['orders2', 'fo1-tax', 'kdr-sandbox-connect-offsets'].some((t) => re.test(t))).toBe(false);
+    expect(new RegExp(`^(?:${exactTopics([])})$`).test('orders')).toBe(false);
+  });
+});

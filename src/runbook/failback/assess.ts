@@ -1,6 +1,7 @@
 import { flowGroupFilter, flowTopicFilter } from '../../health/flow-filters.js';
 import { ClusterReader } from '../../kafka/cluster-reader.js';
 import { probeCluster } from '../../kafka/probe.js';
+import { remoteTopic } from '../../mm2/naming.js';
 import { check, dataOf, endOffsets, type RunStep, type StepContext } from '../step.js';
 import type { AssessData } from '../steps/assess.js';
 import type { FreezeData } from '../steps/freeze-drain.js';
@@ -99,7 +100,12 @@ export const failbackAssess: RunStep = {
     let sourceEnds: Record<string, number> = {};
     let groups: string[] = [];
     try {
-      const local = [...(await reader.topicPartitions()).keys()].filter(flowTopicFilter(flow)).sort();
+      // the target's own topics that the forward flow also mirrors (`orders` beside `primary.orders`): what the
+      // producers wrote while failed over. Other local topics (Connect's own, other applications') stay where they are.
+      const names = new Set((await reader.topicPartitions()).keys());
+      const local = [...names]
+        .filter((t) => flowTopicFilter(flow)(t) && names.has(remoteTopic(forward, t)))
+        .sort();
       sourceEnds = await endOffsets(ctx, flow.source, local);
       const all = await reader.listGroups();
       groups = run.groups.length ? run.groups : all.filter(flowGroupFilter(forward)).sort();

@@ -31,10 +31,14 @@ export function connectUrlOf(config: Config, flow: FlowConfig): string {
 
 /**
  * The flow the other way round, as the runbook's steps see it during a failback: the old target is the source,
- * the reverse connectors replicate, the freeze fences the producers on the old target. Same name, same groups and
- * topic pattern (producers write the same topic names on the target while failed over).
+ * the reverse connectors replicate, the freeze fences the producers on the old target. Same name and groups; its
+ * topics are `topics` when given (what failback's assess found written there), else the forward pattern.
  */
-export function reversedFlow(config: Config, flow: FlowConfig): FlowConfig {
+/** A Java/JS regex matching exactly these topic names (topic names hold only [a-zA-Z0-9._-]). */
+export const exactTopics = (topics: string[]) =>
+  topics.length ? topics.map((t) => t.replace(/\./g, '\\.')).join('|') : '(?!x)x';
+
+export function reversedFlow(config: Config, flow: FlowConfig, topics?: string[]): FlowConfig {
   if (flow.replicationPolicy.type === 'identity')
     throw new KdrError(
       'KDR_FAILBACK_UNSUPPORTED',
@@ -50,6 +54,8 @@ export function reversedFlow(config: Config, flow: FlowConfig): FlowConfig {
     target: flow.source,
     mm2: { mode: 'connect', url: connectUrlOf(config, flow), connectors: names },
     freeze: flow.failback.freeze,
+    // once assess chose them: exactly the target's own topics that go back (not Connect's or other apps' topics)
+    ...(topics ? { topics: exactTopics(topics) } : {}),
   };
 }
 

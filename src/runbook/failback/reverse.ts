@@ -3,7 +3,7 @@ import { ClusterReader } from '../../kafka/cluster-reader.js';
 import { ConnectRest } from '../../mm2/connect-rest.js';
 import { check, dataOf, pollUntil, type RunStep, type StepContext } from '../step.js';
 import type { FailbackAssessData } from './assess.js';
-import { connectUrlOf, reverseConnectorConfig, reverseConnectorNames } from './reverse-flow.js';
+import { connectUrlOf, exactTopics, reverseConnectorConfig, reverseConnectorNames } from './reverse-flow.js';
 
 const RUNNING_TIMEOUT_MS = 60_000;
 const RESYNC_TIMEOUT_MS = 300_000;
@@ -79,8 +79,12 @@ export const reverse: RunStep = {
     const pos = await positions(ctx, a);
     const copy = pos.reduce((n, p) => n + (p.end - p.from), 0);
     const before = pos.reduce((n, p) => n + p.from, 0);
+    // exactly the topics assess chose (a forward pattern like `.*` would also copy Connect's own topics back)
+    const topics = {
+      topics: exactTopics(pos.map((p) => p.topic).filter((t, i, all) => all.indexOf(t) === i)),
+    };
     const configs = {
-      source: forwardSource ? reverseConnectorConfig(forwardSource) : {},
+      source: forwardSource ? { ...reverseConnectorConfig(forwardSource), ...topics } : {},
       ...(forwardCheckpoint ? { checkpoint: reverseConnectorConfig(forwardCheckpoint) } : {}),
     };
     return {
