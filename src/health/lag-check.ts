@@ -35,6 +35,8 @@ export async function runLagCheck(deps: CheckDeps, flowName: string): Promise<Ch
   const clusters = await Promise.all(
     [flow.source, flow.target].map((n) => probeCluster(n, config.clusters[n]!, log)),
   );
+  // the source ends read below hold at least every record acknowledged before this instant: the sight's time
+  const readFrom = new Date(now()).toISOString();
   const { status, lag } = await assessFlow(
     config,
     flow,
@@ -47,7 +49,7 @@ export async function runLagCheck(deps: CheckDeps, flowName: string): Promise<Ch
   const alerts: Alert[] = [];
   if (lag?.partitions.length)
     await store.recordSeenEnds(flow.name, {
-      at,
+      at: readFrom,
       ends: Object.fromEntries(lag.partitions.map((p) => [`${p.topic}:${p.partition}`, p.sourceEnd])),
     });
 

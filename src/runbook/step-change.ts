@@ -85,7 +85,8 @@ export function stepChange(d: RunbookDeps): Change<StepArgs, Record<string, unkn
         if (out.data) s.data = out.data;
         const sb = (out.data as { splitBrain?: Run['splitBrain'] } | undefined)?.splitBrain;
         if (sb && sb.records > 0) r.splitBrain = sb;
-        if (!out.ok) {
+        // an abort that came while the step ran has the last word on the run's state
+        if (!out.ok && (r.state === 'running' || r.state === 'waiting')) {
           r.state = 'waiting';
           r.waitingFor = `a person: ${out.result}`;
         }

@@ -139,19 +139,28 @@ interface RunButton {
   label: string;
 }
 
-/** A run message (its header names the run) in `channel`: the newest is the current run's. */
+/** A run message: its first block is the run's title (`*planned failover of F · run r-… · state*`). */
 const isRunMessage = (
   x: { channel: string; threadTs?: string; ephemeralTo?: string; blocks?: unknown },
   channel: string,
 ) =>
-  x.channel === channel &&
-  !x.threadTs &&
-  !x.ephemeralTo &&
-  / · run r-[0-9a-f]{8} · /.test(JSON.stringify(x.blocks ?? []));
+  topLevel(x, channel) &&
+  /^\*(\[DRILL\] )?(planned|unplanned) (failover|failback) of \S+ · run r-[0-9a-f]{8} · /.test(
+    (x.blocks as Array<{ text?: { text?: string } }> | undefined)?.[0]?.text?.text ?? '',
+  );
 
-/** The approve/confirm button the run message shows now, if any. */
+const topLevel = (x: { channel: string; threadTs?: string; ephemeralTo?: string }, channel: string) =>
+  x.channel === channel && !x.threadTs && !x.ephemeralTo;
+
+/**
+ * The approve/confirm button shown now: on the newest run message where the channel has one (the incident channel),
+ * else on the newest top-level message still showing one (an approval request, e.g. an abort's).
+ */
 export function currentButton(rig: SlackRig, channel: string): RunButton | undefined {
-  const m = rig.emulator.state.messages.findLast((x) => isRunMessage(x, channel));
+  const all = rig.emulator.state.messages;
+  const m =
+    all.findLast((x) => isRunMessage(x, channel)) ??
+    all.findLast((x) => topLevel(x, channel) && JSON.stringify(x.blocks ?? []).includes('"kdr_approve"'));
   const actions = (
     m?.blocks as
       | Array<{ type: string; elements?: Array<{ value?: string; text?: { text: string } }> }>

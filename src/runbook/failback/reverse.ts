@@ -191,7 +191,11 @@ export const resync: RunStep = {
     let behind = Number.POSITIVE_INFINITY;
     let caughtUp: number | undefined;
     const settle = ctx.forward.failback.settle;
+    let aborted = false;
     const done = await pollUntil(RESYNC_TIMEOUT_MS, 500, async () => {
+      // an abort deletes the reverse connectors: stop waiting for them
+      const live = await ctx.runs.get(run.run);
+      if (live && (live.state === 'aborting' || live.state === 'aborted')) return (aborted = true);
       const at = await r.sourceOffsets(name).catch(() => new Map<string, number>());
       behind = Object.entries(goal).reduce((n, [k, end]) => {
         const last = at.get(k);
@@ -205,6 +209,12 @@ export const resync: RunStep = {
       const s = await r.connectorStatus(name);
       return s.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
     });
+    if (aborted)
+      return {
+        ok: false,
+        result: `stopped waiting: run ${run.run} was aborted`,
+        checks: [check('run still going', false, 'aborted', 'running')],
+      };
     if (!done && behind === Number.POSITIVE_INFINITY)
       throw new KdrError('KDR_CONNECT_OFFSETS', `no position of ${name} could be read`, {
         hint: 'check the Connect worker',
