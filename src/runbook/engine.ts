@@ -434,7 +434,7 @@ export async function publishReport(d: RunbookDeps, run: Run, how: string): Prom
  */
 async function failedOverBy(d: RunbookDeps, flow: string): Promise<string> {
   const last = (await d.runs.list(500)).find((r) => r.flow === flow && r.state === 'completed');
-  if (!last || last.kind !== 'failover')
+  if (last?.kind !== 'failover')
     throw new KdrError(
       'KDR_NOT_FAILED_OVER',
       last

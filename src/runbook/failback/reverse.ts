@@ -195,7 +195,10 @@ export const resync: RunStep = {
     const done = await pollUntil(RESYNC_TIMEOUT_MS, 500, async () => {
       // an abort deletes the reverse connectors: stop waiting for them
       const live = await ctx.runs.get(run.run);
-      if (live && (live.state === 'aborting' || live.state === 'aborted')) return (aborted = true);
+      if (live && (live.state === 'aborting' || live.state === 'aborted')) {
+        aborted = true;
+        return true;
+      }
       const at = await r.sourceOffsets(name).catch(() => new Map<string, number>());
       behind = Object.entries(goal).reduce((n, [k, end]) => {
         const last = at.get(k);
