@@ -1,11 +1,7 @@
-import { userInfo } from 'node:os';
 import { z } from 'zod';
 import type { Block, CommandContext, CommandSpec } from '../src/core/command.js';
-import { KdrError } from '../src/core/errors.js';
-import { cliActor } from '../src/pipeline/actors.js';
-import { advance, openRun } from '../src/runbook/engine.js';
 import { runText } from '../src/runbook/run-text.js';
-import { driveInTerminal } from '../src/runbook/terminal.js';
+import { startRun } from '../src/runbook/start-run.js';
 import type { Run } from '../src/runbook/types.js';
 
 const args = z.object({
@@ -25,30 +21,19 @@ const args = z.object({
 });
 type Args = z.infer<typeof args>;
 
-async function run(ctx: CommandContext, a: Args): Promise<Run> {
-  if (!ctx.runbook)
-    throw new KdrError('KDR_INTERNAL', 'this process cannot run a runbook', {
-      hint: 'use /kdr failback or `kdr failback`',
-    });
-  const d = await ctx.runbook();
-  const cli = ctx.caller.transport === 'cli';
-  const opened = await openRun(d, {
-    flow: a.positionals[0]!,
-    kind: 'failback',
-    mode: 'planned',
-    drill: Boolean(a.drill),
-    groups: a.groups ? a.groups.split(',') : [],
-    ...(a.orphans ? { orphans: a.orphans } : {}),
-    requester: ctx.caller.userId ?? `cli:${userInfo().username}`,
-    transport: cli ? 'cli' : 'slack',
-  });
-  if (!cli) return advance(d, opened.run);
-  return driveInTerminal(d, opened.run, {
-    actor: cliActor(a.yes ? 'cli --yes' : 'cli confirmation'),
-    yes: Boolean(a.yes),
-    ...(ctx.confirm ? { confirm: ctx.confirm } : {}),
-  });
-}
+const run = (ctx: CommandContext, a: Args): Promise<Run> =>
+  startRun(
+    ctx,
+    {
+      flow: a.positionals[0]!,
+      kind: 'failback',
+      mode: 'planned',
+      drill: Boolean(a.drill),
+      groups: a.groups ? a.groups.split(',') : [],
+      ...(a.orphans ? { orphans: a.orphans } : {}),
+    },
+    Boolean(a.yes),
+  );
 
 export const failback: CommandSpec<Args, Run> = {
   name: 'failback',

@@ -1,11 +1,7 @@
-import { userInfo } from 'node:os';
 import { z } from 'zod';
 import type { Block, CommandContext, CommandSpec } from '../src/core/command.js';
-import { KdrError } from '../src/core/errors.js';
-import { cliActor } from '../src/pipeline/actors.js';
-import { advance, openRun } from '../src/runbook/engine.js';
 import { runText } from '../src/runbook/run-text.js';
-import { driveInTerminal } from '../src/runbook/terminal.js';
+import { startRun } from '../src/runbook/start-run.js';
 import type { Run } from '../src/runbook/types.js';
 
 const args = z.object({
@@ -21,28 +17,17 @@ const args = z.object({
 });
 type Args = z.infer<typeof args>;
 
-async function run(ctx: CommandContext, a: Args): Promise<Run> {
-  if (!ctx.runbook)
-    throw new KdrError('KDR_INTERNAL', 'this process cannot run a runbook', {
-      hint: 'use /kdr failover or `kdr failover`',
-    });
-  const d = await ctx.runbook();
-  const cli = ctx.caller.transport === 'cli';
-  const opened = await openRun(d, {
-    flow: a.positionals[0]!,
-    mode: a.unplanned ? 'unplanned' : 'planned',
-    drill: Boolean(a.drill),
-    groups: a.groups ? a.groups.split(',') : [],
-    requester: ctx.caller.userId ?? `cli:${userInfo().username}`,
-    transport: cli ? 'cli' : 'slack',
-  });
-  if (!cli) return advance(d, opened.run);
-  return driveInTerminal(d, opened.run, {
-    actor: cliActor(a.yes ? 'cli --yes' : 'cli confirmation'),
-    yes: Boolean(a.yes),
-    ...(ctx.confirm ? { confirm: ctx.confirm } : {}),
-  });
-}
+const run = (ctx: CommandContext, a: Args): Promise<Run> =>
+  startRun(
+    ctx,
+    {
+      flow: a.positionals[0]!,
+      mode: a.unplanned ? 'unplanned' : 'planned',
+      drill: Boolean(a.drill),
+      groups: a.groups ? a.groups.split(',') : [],
+    },
+    Boolean(a.yes),
+  );
 
 export const failover: CommandSpec<Args, Run> = {
   name: 'failover',
