@@ -1,10 +1,12 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { type Runtime, startRuntime } from '../../src/bin/runtime.js';
 import type { Config } from '../../src/config/load.js';
 import { SlackEmulator } from '../../src/emulator/server.js';
-import { sandboxConfig, testLog, unique } from './sandbox.js';
+import { ROOT, sandboxConfig, testLog, unique } from './sandbox.js';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -71,4 +73,30 @@ export async function startSlackRig(
       await emulator.stop();
     },
   };
+}
+
+/**
+ * A `kdr worker` process of the project's own binary against the rig's emulator and queue (the crash tests kill
+ * it); killed with SIGKILL by the cleanup it registers.
+ */
+export function spawnKdrWorker(
+  rig: SlackRig,
+  configFile: string,
+  cleanups: Array<() => Promise<unknown>>,
+  env: Record<string, string> = {},
+): ChildProcess {
+  const w = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), 'worker', '--config', configFile], {
+    env: {
+      ...process.env,
+      SLACK_BOT_TOKEN: rig.botToken,
+      SLACK_SIGNING_SECRET: rig.signingSecret,
+      SLACK_API_URL: rig.emulator.apiUrl,
+      KDR_METRICS_PORT: '0',
+      KDR_QUEUE_PREFIX: rig.prefix,
+      ...env,
+    },
+    stdio: 'ignore',
+  });
+  cleanups.push(async () => w.kill('SIGKILL'));
+  return w;
 }

@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -12,8 +11,8 @@ import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig } from '../helpers/approvals.js';
 import { abortThroughSlack, approver, failoverFlow } from '../helpers/failover-fixture.js';
 import { runsOf, stepsText } from '../helpers/runs.js';
-import { createTopics, eventually, fixtureKafka, ROOT, sandboxConfig, unique } from '../helpers/sandbox.js';
-import { startSlackRig } from '../helpers/slack.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { spawnKdrWorker, startSlackRig } from '../helpers/slack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fbx-'));
 const base = sandboxConfig();
@@ -121,23 +120,7 @@ describe('failback: orphaned writes, abort and a crashed worker', () => {
   it('a worker SIGKILLed during resync: another finishes the failback, each step executed once', async () => {
     const { f, prefix, rig, runs, reverse, forward, states } = await failedOver({ failbackSettle: '20s' });
     await rig.runtime.execWorker!.close(); // from here steps execute in `kdr worker` processes only
-    const workers: ChildProcess[] = [];
-    const startWorker = () => {
-      const w = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), 'worker', '--config', f.file], {
-        env: {
-          ...process.env,
-          SLACK_BOT_TOKEN: rig.botToken,
-          SLACK_SIGNING_SECRET: rig.signingSecret,
-          SLACK_API_URL: rig.emulator.apiUrl,
-          KDR_METRICS_PORT: '0',
-          KDR_QUEUE_PREFIX: prefix,
-        },
-        stdio: 'ignore',
-      });
-      workers.push(w);
-      cleanups.push(async () => w.kill('SIGKILL'));
-      return w;
-    };
+    const startWorker = () => spawnKdrWorker(rig, f.file, cleanups);
     const a = startWorker();
     const id = await runs.open(`failback ${f.flow}`);
     await runs.drive(id, undefined, (r) => r.steps.some((s) => s.id === 'resync' && s.state === 'executing'));

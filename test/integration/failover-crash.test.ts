@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -12,8 +12,8 @@ import type { Run } from '../../src/runbook/types.js';
 import { approvalConfig } from '../helpers/approvals.js';
 import { approver, failoverFlow, runMessageText, slash } from '../helpers/failover-fixture.js';
 import { offsetCommitRecords } from '../helpers/offset-commits.js';
-import { eventually, fixtureKafka, ROOT, sandboxConfig, unique } from '../helpers/sandbox.js';
-import { startSlackRig } from '../helpers/slack.js';
+import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
+import { spawnKdrWorker, startSlackRig } from '../helpers/slack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fc-'));
 const base = sandboxConfig();
@@ -31,24 +31,8 @@ describe('a worker killed in the middle of a run', () => {
     const rig = await startSlackRig({ config, prefix });
     cleanups.push(() => rig.stop());
     await rig.runtime.execWorker!.close(); // steps execute in `kdr worker` processes only
-    const workers: ChildProcess[] = [];
-    const startWorker = () => {
-      const w = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), 'worker', '--config', f.file], {
-        env: {
-          ...process.env,
-          SLACK_BOT_TOKEN: rig.botToken,
-          SLACK_SIGNING_SECRET: rig.signingSecret,
-          SLACK_API_URL: rig.emulator.apiUrl,
-          KDR_METRICS_PORT: '0',
-          KDR_QUEUE_PREFIX: prefix,
-          KDR_CHANGE_PACE: '500ms', // ≥ 25 s for 50 groups: room to kill it in the middle on a loaded machine
-        },
-        stdio: 'ignore',
-      });
-      workers.push(w);
-      cleanups.push(async () => w.kill('SIGKILL'));
-      return w;
-    };
+    // KDR_CHANGE_PACE: ≥ 25 s for 50 groups: room to kill a worker in the middle on a loaded machine
+    const startWorker = () => spawnKdrWorker(rig, f.file, cleanups, { KDR_CHANGE_PACE: '500ms' });
     const kill = async (w: ChildProcess) => {
       w.kill('SIGKILL');
       await new Promise((r) =>
