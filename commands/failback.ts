@@ -8,8 +8,9 @@ const args = z.object({
   positionals: z.array(z.string().min(1)).length(1, 'expected one flow (see `kdr status`)'),
   drill: z.boolean().optional(),
   orphans: z
-    .enum(['keep'], {
-      message: 'expected --orphans keep (records written to the old primary after the freeze stay there)',
+    .enum(['keep', 'rebuild'], {
+      message:
+        'expected --orphans keep (records written to the old primary after the freeze stay there) or --orphans rebuild (the topics they are in are rebuilt from DR, the records saved to a file)',
     })
     .optional(),
   groups: z
@@ -39,10 +40,11 @@ export const failback: CommandSpec<Args, Run> = {
   name: 'failback',
   summary:
     'opens the failback runbook of a failed-over flow: reverse MM2 flow, catch-up, then the failover steps back to the primary, and forward replication restored',
-  usage: 'failback <flow> [--orphans keep] [--drill] [--groups g1,g2] [--yes] [--json]',
+  usage: 'failback <flow> [--orphans keep|rebuild] [--drill] [--groups g1,g2] [--yes] [--json]',
   examples: [
     'failback primary-to-dr',
     'failback primary-to-dr --orphans keep',
+    'failback primary-to-dr --orphans rebuild',
     'failback primary-to-dr --drill',
   ],
   options: {

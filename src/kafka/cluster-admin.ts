@@ -294,6 +294,33 @@ export class ClusterAdmin {
     );
   }
 
+  /** Deletes topics (their data and their groups' commits) and waits until the metadata no longer lists them. */
+  async deleteTopics(topics: string[], timeoutMs = 30_000): Promise<void> {
+    if (topics.length === 0) return;
+    const present = async () => {
+      const all = new Set(await this.timed('listing topics', () => this.admin.listTopics()));
+      return topics.filter((t) => all.has(t));
+    };
+    const left = await present();
+    if (left.length === 0) return;
+    await this.timed(
+      `deleting ${left.join(', ')}`,
+      () => this.admin.deleteTopics({ topics: left, timeout: timeoutMs }),
+      timeoutMs,
+    );
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const still = await present();
+      if (still.length === 0) return;
+      if (Date.now() > deadline)
+        throw new KdrError('KDR_KAFKA', `${still.join(', ')} still listed ${timeoutMs} ms after deletion`, {
+          hint: 'check the controller log, then retry',
+          retriable: true,
+        });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   async addPartitions(topic: string, count: number): Promise<void> {
     await this.timed(`adding partitions to ${topic}`, () =>
       this.admin.createPartitions({ topicPartitions: [{ topic, count }] }),

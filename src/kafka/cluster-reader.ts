@@ -196,7 +196,12 @@ function toTailRecord(
   topic: string,
   partition: number,
   offset: bigint,
-  m: { timestamp: string; key: Buffer | null; value: Buffer | null },
+  m: {
+    timestamp: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers?: Record<string, Buffer | Buffer[]>;
+  },
 ): TailRecord {
   return {
     topic,
@@ -205,5 +210,8 @@ function toTailRecord(
     timestamp: Number(m.timestamp),
     key: m.key ?? null,
     value: m.value ?? null,
+    headers: Object.entries(m.headers ?? {}).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((b): [string, Buffer] => [k, b]),
+    ),
   };
 }

@@ -12,6 +12,8 @@ export interface RawMessage {
   timestamp: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** kafkajs folds a repeated key into an array. */
+  headers?: Record<string, Buffer | Buffer[]>;
   isControlRecord?: boolean;
 }
 

@@ -22,6 +22,8 @@ export interface TailRecord {
   timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
+  /** Headers in record order (a key may repeat). */
+  headers?: Array<[string, Buffer]>;
 }
 
 export interface PartitionEnds {

@@ -190,12 +190,13 @@ export class ConnectRest {
 
   /**
    * PATCH /connectors/{name}/offsets (Connect 3.6+, the connector STOPPED) with MirrorSourceConnector's format:
-   * partition {cluster, topic, partition}, offset {offset}: the last upstream offset replicated (it resumes after).
+   * partition {cluster, topic, partition}, offset {offset}: the last upstream offset replicated (it resumes after);
+   * null forgets the partition's position (it starts from the beginning).
    */
   async alterMirrorOffsets(
     name: string,
     sourceAlias: string,
-    entries: Array<{ topic: string; partition: number; lastReplicated: number }>,
+    entries: Array<{ topic: string; partition: number; lastReplicated: number | null }>,
   ): Promise<void> {
     if (entries.length === 0) return;
     const { status, body } = await this.request<{ message?: string }>(
@@ -204,7 +205,7 @@ export class ConnectRest {
       {
         offsets: entries.map((e) => ({
           partition: { cluster: sourceAlias, topic: e.topic, partition: e.partition },
-          offset: { offset: e.lastReplicated },
+          offset: e.lastReplicated === null ? null : { offset: e.lastReplicated },
         })),
       },
     );

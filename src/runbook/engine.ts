@@ -69,7 +69,7 @@ export interface OpenOptions {
   /** Default failover. */
   kind?: Run['kind'];
   /** Failback: what to do with records written to the old primary after the failover's freeze. */
-  orphans?: 'keep';
+  orphans?: 'keep' | 'rebuild';
   mode: 'planned' | 'unplanned';
   drill: boolean;
   groups: string[];
@@ -211,8 +211,14 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
       step.id,
       `${step.id} refused: ${plan.refusals.map((r) => `${r.message} (${r.hint})`).join('; ')}`,
     );
-  const stored = stepPlan(d, run, step, planId, plan.text, plan.body);
-  await d.ports.plans.create(stored);
+  let stored: StoredPlan;
+  try {
+    stored = stepPlan(d, run, step, planId, plan.text, plan.body);
+    await d.ports.plans.create(stored);
+  } catch (err) {
+    // a claimed step must never be left waiting for a plan that does not exist
+    return failStep(d, run.run, step.id, `could not store the plan of ${step.id}: ${(err as Error).message}`);
+  }
   await d.ports.audit.append({
     action: 'plan.create',
     actor: { transport: 'worker', user: 'kdr', via: `runbook ${run.run}` },

@@ -31,6 +31,7 @@ export type StepId =
   | 'verify'
   | 'declare'
   // failback only
+  | 'rebuild'
   | 'reverse'
   | 'resync'
   | 'restore';
@@ -81,7 +82,7 @@ export interface Run {
   mode: 'planned' | 'unplanned';
   drill: boolean;
   /** Failback: the failover it undoes, and what to do with writes on the old primary after that failover's freeze. */
-  options?: { failoverRun?: string; orphans?: 'keep' };
+  options?: { failoverRun?: string; orphans?: 'keep' | 'rebuild' };
   state: RunState;
   requester: string;
   /** The transport that opened it: `slack` posts to the incident channel; `cli` runs in the terminal. */

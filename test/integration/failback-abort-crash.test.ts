@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { loadConfig } from '../../src/config/load.js';
 import { HealthStore } from '../../src/health/health-store.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
-import { approvalConfig } from '../helpers/approvals.js';
-import { abortThroughSlack, approver, failoverFlow } from '../helpers/failover-fixture.js';
-import { runsOf, stepsText } from '../helpers/runs.js';
-import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
-import { spawnKdrWorker, startSlackRig } from '../helpers/slack.js';
+import { failedOverRig } from '../helpers/failback-fixture.js';
+import { abortThroughSlack, approver } from '../helpers/failover-fixture.js';
+import { stepsText } from '../helpers/runs.js';
+import { createTopics, eventually, fixtureKafka, sandboxConfig } from '../helpers/sandbox.js';
+import { spawnKdrWorker } from '../helpers/slack.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kdr-fbx-'));
 const base = sandboxConfig();
@@ -26,17 +25,7 @@ afterAll(async () => {
 
 /** A failed-over flow of the test's own: planned failover completed, then `n` records written on DR's own topic. */
 async function failedOver(opts: { failbackSettle?: string } = {}) {
-  const f = await failoverFlow(dir, 2, cleanups, opts);
-  const prefix = unique('kdr-fbx');
-  const config = approvalConfig(600_000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
-  const rig = await startSlackRig({ config, prefix });
-  cleanups.push(() => rig.stop());
-  const reverse = [`dr->${f.alias}.MirrorSourceConnector`, `dr->${f.alias}.MirrorCheckpointConnector`];
-  cleanups.push(async () => {
-    for (const n of reverse) await rest.deleteConnector(n);
-  });
-  const runs = runsOf(rig, f.file, prefix);
-  const failover = await runs.complete(`failover ${f.flow}`);
+  const { f, prefix, rig, runs, failover, reverse } = await failedOverRig(dir, cleanups, opts);
   const kafka = fixtureKafka(DR);
   const admin = kafka.admin();
   await admin.connect();

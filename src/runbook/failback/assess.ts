@@ -30,10 +30,17 @@ export async function failoverOf(ctx: StepContext, run: Run): Promise<Run> {
   return fo;
 }
 
+/** Per `topic:partition`, the end DR had of the old primary when the failover ended: its frozen ends or what MM2 had replicated. */
+export function orphanBase(failover: Run): { base: Record<string, number>; basis: Orphans['basis'] } {
+  const frozen = dataOf<FreezeData>(failover, 'freeze')?.frozenEnds;
+  return frozen
+    ? { base: frozen, basis: 'frozen' }
+    : { base: dataOf<AssessData>(failover, 'assess')?.replicated ?? {}, basis: 'replicated' };
+}
+
 /** Records on the old primary past what the failover froze (planned) or saw replicated (unplanned). */
 async function orphansOf(ctx: StepContext, failover: Run): Promise<Orphans> {
-  const frozen = dataOf<FreezeData>(failover, 'freeze')?.frozenEnds;
-  const base = frozen ?? dataOf<AssessData>(failover, 'assess')?.replicated ?? {};
+  const { base, basis } = orphanBase(failover);
   const topics = [...new Set(Object.keys(base).map((k) => k.slice(0, k.lastIndexOf(':'))))];
   const now = await endOffsets(ctx, ctx.forward.source, topics);
   const partitions: Record<string, number> = {};
@@ -44,7 +51,7 @@ async function orphansOf(ctx: StepContext, failover: Run): Promise<Orphans> {
   return {
     records: Object.values(partitions).reduce((n, x) => n + x, 0),
     partitions,
-    basis: frozen ? 'frozen' : 'replicated',
+    basis,
   };
 }
 
@@ -86,13 +93,18 @@ export const failbackAssess: RunStep = {
         checks,
       };
     const orphans = await orphansOf(ctx, failover);
-    const kept = run.options?.orphans === 'keep';
+    const choice = run.options?.orphans;
+    const kept = choice !== undefined;
     checks.push(
       check(
         `records written to ${forward.source} after the failover's ${orphans.basis === 'frozen' ? 'freeze' : 'last replication'}`,
         orphans.records === 0 || kept,
         orphans.records,
-        kept ? 'kept (--orphans keep)' : 0,
+        choice === 'keep'
+          ? 'kept (--orphans keep)'
+          : choice === 'rebuild'
+            ? 'rebuilt (--orphans rebuild)'
+            : 0,
       ),
     );
     // the target's own topics: what the producers wrote there while failed over (replicated ones excluded)
@@ -145,9 +157,9 @@ export const failbackAssess: RunStep = {
       ok: failed.length === 0,
       result: failed.length
         ? orphans.records > 0 && !kept
-          ? `${orphans.records} record(s) on ${Object.keys(orphans.partitions).length} partition(s) were written to ${forward.source} after failover ${failover.run}'s freeze (orphaned writes: ${forward.target} never had them). Abort this run and open \`kdr failback ${run.flow} --orphans keep\` to keep them on ${forward.source} (consumers read them after failback)`
+          ? `${orphans.records} record(s) on ${Object.keys(orphans.partitions).length} partition(s) were written to ${forward.source} after failover ${failover.run}'s freeze (orphaned writes: ${forward.target} never had them). Abort this run and open \`kdr failback ${run.flow} --orphans keep\` to keep them on ${forward.source} (consumers read them after failback), or \`--orphans rebuild\` to rebuild the topics they are in from ${forward.target}'s copy (an approved step; the records are saved to a file first)`
           : `not ready: ${failed.map((c) => `${c.name}: ${c.value}`).join('; ')}`
-        : `${forward.source} and ${forward.target} answer; ${orphans.records} orphaned write(s)${kept && orphans.records ? ' (kept)' : ''}; ${topics} topic(s) written on ${forward.target} since ${data.cutoverAt}; ${groups.length} group(s) to move back`,
+        : `${forward.source} and ${forward.target} answer; ${orphans.records} orphaned write(s)${kept && orphans.records ? ` (${choice === 'keep' ? 'kept' : 'to be rebuilt'})` : ''}; ${topics} topic(s) written on ${forward.target} since ${data.cutoverAt}; ${groups.length} group(s) to move back`,
       checks,
       data: data as unknown as Record<string, unknown>,
     };

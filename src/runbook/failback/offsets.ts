@@ -6,6 +6,8 @@ import { check, dataOf, type RunStep, type StepContext } from '../step.js';
 import type { AssessData } from '../steps/assess.js';
 import { type OffsetsData, offsets } from '../steps/offsets.js';
 import type { Run } from '../types.js';
+import type { RebuildData } from './rebuild.js';
+import { withRebuiltRows } from './rebuild-map.js';
 
 /** The two halves of a failback's offsets, both committed on the old primary. */
 type Part = 'back' | 'reverse';
@@ -47,7 +49,10 @@ export const failbackOffsets: RunStep = {
       (['back', 'reverse'] as const).map(async (part) => {
         const a = argsOf(ctx, run, part);
         const flow = part === 'back' ? ctx.forward : ctx.flow;
-        const report = await gatherTranslation(ctx.config, ctx.log, { ...a, flow });
+        const gathered = await gatherTranslation(ctx.config, ctx.log, { ...a, flow });
+        // topics rebuilt from DR: their DR offsets map to the rebuilt ones exactly (the copy's own map)
+        const maps = dataOf<RebuildData>(run, 'rebuild')?.maps;
+        const report = part === 'back' && maps ? withRebuiltRows(gathered, maps) : gathered;
         const p = offsetsPlan(report, a);
         return { part, text: p.text, body: withoutNothing(p.body) };
       }),
@@ -58,7 +63,7 @@ export const failbackOffsets: RunStep = {
     return {
       text: [
         `commit on ${ctx.forward.source}, for ${moved.size} group(s):`,
-        `1. what they read of ${ctx.forward.source}'s own topics (on ${ctx.forward.target} as ${ctx.forward.source}.*), translated back through MM2's offset syncs:`,
+        `1. what they read of ${ctx.forward.source}'s own topics (on ${ctx.forward.target} as ${ctx.forward.source}.*), translated back through MM2's offset syncs${dataOf<RebuildData>(run, 'rebuild')?.maps ? ' (exactly, through the copy, on the rebuilt topics)' : ''}:`,
         back!.text,
         `2. what they read of the topics written on ${ctx.forward.target} during the failover, from the reverse flow's checkpoints (onto ${ctx.forward.target}.* on ${ctx.forward.source}):`,
         rev!.text,
