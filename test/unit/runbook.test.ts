@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { RunbookDeps } from '../../src/runbook/engine.js';
-import { openRun } from '../../src/runbook/engine.js';
+import { advance, openRun } from '../../src/runbook/engine.js';
 import { runHook } from '../../src/runbook/hooks.js';
 import { abortChange, controlRun } from '../../src/runbook/run-control.js';
 import { FAILOVER_STEPS } from '../../src/runbook/steps/index.js';
@@ -49,6 +49,20 @@ describe('runbook rules (fakes)', () => {
       'verify:pending',
       'declare:pending',
     ]);
+  });
+
+  it('a step whose plan cannot be stored fails with the reason instead of waiting for ever', async () => {
+    const d = deps();
+    // a plan body JSON cannot hold (a bigint): the claimed step must not stay "awaiting approval" with no plan
+    d.steps = [
+      { ...FAILOVER_STEPS[1]!, id: 'freeze', plan: async () => ({ text: 'x', body: { n: 1n } }) },
+    ];
+    d.enqueue = async () => undefined;
+    const run = await open(d);
+    const after = await advance(d, run.run);
+    const step = after.steps.find((s) => s.id === 'freeze');
+    expect(step?.state).toBe('failed');
+    expect(step?.result).toContain('could not store the plan of freeze');
   });
 
   it('unplanned: no freeze', async () => {
