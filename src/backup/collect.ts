@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { type NameMatcher, wholeName } from '../core/pattern.js';
 import { ClusterAdmin } from '../kafka/cluster-admin.js';
 import { ClusterReader } from '../kafka/cluster-reader.js';
 import {
@@ -53,7 +54,7 @@ export async function takeBackup(
       hint: `configured clusters: ${Object.keys(config.clusters).join(', ')}`,
     });
   const parts = new Set(opts.parts ?? PARTS);
-  const topicFilter = new RegExp(`^(?:${opts.topics ?? '.*'})$`);
+  const topicFilter = wholeName(opts.topics ?? '.*');
   const schemasTopic = config.backup.schemasTopic;
   const keep = (t: string) => !isClusterInternal(t) && topicFilter.test(t);
   const admin = new ClusterAdmin(clusterName, cfg, log);
@@ -133,7 +134,7 @@ export async function takeBackup(
   }
 }
 
-async function readGroups(admin: ClusterAdmin, topicFilter: RegExp): Promise<ManifestContent['groups']> {
+async function readGroups(admin: ClusterAdmin, topicFilter: NameMatcher): Promise<ManifestContent['groups']> {
   const groups = await admin.groups();
   const offsets = await admin.committedOffsets(groups.map((g) => g.groupId));
   return groups

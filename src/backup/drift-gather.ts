@@ -1,6 +1,7 @@
 import type { Config, FlowConfig } from '../config/load.js';
 import type { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { wholeName } from '../core/pattern.js';
 import { ClusterAdmin } from '../kafka/cluster-admin.js';
 import { topicSource } from '../mm2/naming.js';
 import { isClusterInternal } from './collect.js';
@@ -19,7 +20,7 @@ async function side(admin: ClusterAdmin, keep: (t: string) => boolean): Promise<
 export async function gatherDrift(config: Config, log: Logger, flow: FlowConfig): Promise<DriftReport> {
   const src = new ClusterAdmin(flow.source, config.clusters[flow.source]!, log);
   const tgt = new ClusterAdmin(flow.target, config.clusters[flow.target]!, log);
-  const filter = new RegExp(`^(?:${flow.topics})$`);
+  const filter = wholeName(flow.topics);
   const p = flow.replicationPolicy;
   try {
     const [a, b] = await Promise.all([

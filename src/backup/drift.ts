@@ -1,4 +1,5 @@
 import type { FlowConfig } from '../config/load.js';
+import { wholeName } from '../core/pattern.js';
 import { type AclBinding, aclKey, type TopicDefinition } from '../kafka/metadata-types.js';
 import {
   DEFAULT_TOPICS_EXCLUDE,
@@ -70,7 +71,7 @@ const RULES: Record<string, string> = {
  */
 export function compareFlow(flow: FlowConfig, src: DriftSide, tgt: DriftSide): DriftReport {
   const p = flow.replicationPolicy;
-  const topicFilter = new RegExp(`^(?:${flow.topics})$`);
+  const topicFilter = wholeName(flow.topics);
   const items: DriftItem[] = [];
   const ignored = new Map<string, IgnoredRule>();
   const ignore = (rule: string, example: string) => {
@@ -137,7 +138,7 @@ export function compareFlow(flow: FlowConfig, src: DriftSide, tgt: DriftSide): D
     );
   else {
     const have = new Set(tgt.acls.map(aclKey));
-    const groupFilter = new RegExp(`^(?:${flow.groups})$`);
+    const groupFilter = wholeName(flow.groups);
     for (const a of src.acls) {
       if (a.resourceType === 'group' && a.patternType === 'literal' && groupFilter.test(a.resourceName)) {
         if (!have.has(aclKey(a)))

@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { wholeName } from '../core/pattern.js';
 import { ClusterAdmin } from '../kafka/cluster-admin.js';
 import { GroupOffsetWriter } from '../kafka/group-offset-writer.js';
 import type { Manifest } from './manifest.js';
@@ -81,7 +82,7 @@ export async function planFromRequest(
     const state = await readTargetState(admin, cfg, log, manifest, map, config.backup.schemasTopic);
     const plan = planRestore(manifest, state, {
       parts: new Set(r.only ?? RESTORE_PARTS),
-      topics: new RegExp(`^(?:${r.topics ?? '.*'})$`),
+      topics: wholeName(r.topics ?? '.*'),
       map,
       addPartitions: Boolean(r.addPartitions),
       replicationFactor: r.replicationFactor,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KdrError } from '../core/errors.js';
+import type { NameMatcher } from '../core/pattern.js';
 import { type AclBinding, aclKey, type RawRecord } from '../kafka/metadata-types.js';
 import { MM2_CONFIG_EXCLUDE } from '../mm2/naming.js';
 import { canonicalJson, type Manifest } from './manifest.js';
@@ -25,7 +26,7 @@ export interface TargetState {
 export interface RestoreOptions {
   parts: Set<RestorePart>;
   /** Only topics (backup names) matching this. */
-  topics: RegExp;
+  topics: NameMatcher;
   map: NameMap;
   addPartitions: boolean;
   replicationFactor?: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { PATTERN_MAX, patternProblem } from '../core/pattern.js';
 
 const duration = z
   .string()
@@ -8,17 +9,15 @@ const duration = z
   })
   .transform((s) => parseDuration(s)!);
 
-export const regex = z.string().refine(
-  (s) => {
-    try {
-      new RegExp(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a valid regular expression' },
-);
+/** A topic or group pattern: RE2 syntax (linear time), whole names, at most PATTERN_MAX characters. */
+export const regex = z.string().superRefine((s, ctx) => {
+  const problem = patternProblem(s);
+  if (problem)
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a regular expression kdr runs in linear time (RE2 syntax: no backreferences or lookaround; at most ${PATTERN_MAX} characters): ${problem}`,
+    });
+});
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-"');
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected "host:port"');

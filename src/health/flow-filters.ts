@@ -1,4 +1,5 @@
 import type { FlowConfig } from '../config/load.js';
+import { wholeName } from '../core/pattern.js';
 import {
   DEFAULT_GROUPS_EXCLUDE,
   DEFAULT_TOPICS_EXCLUDE,
@@ -9,7 +10,7 @@ import {
 } from '../mm2/naming.js';
 
 /** MM2 matches its `topics`/`groups` patterns against the whole name (Java's Pattern.matches). */
-const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
+const whole = wholeName;
 
 /**
  * MM2's cycle check (MirrorSourceConnector.isCycle): a topic that came from the flow's target, at any hop, is never

@@ -67,7 +67,7 @@ describe('config', () => {
       'flows[0].rpo: expected a duration',
     );
     expect(errorOf(base.replace('mm2:', 'topics: "orders(", mm2:')).message).toContain(
-      'flows[0].topics: expected a valid regular expression',
+      'flows[0].topics: expected a regular expression kdr runs in linear time',
     );
   });
 

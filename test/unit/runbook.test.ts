@@ -54,9 +54,7 @@ describe('runbook rules (fakes)', () => {
   it('a step whose plan cannot be stored fails with the reason instead of waiting for ever', async () => {
     const d = deps();
     // a plan body JSON cannot hold (a bigint): the claimed step must not stay "awaiting approval" with no plan
-    d.steps = [
-      { ...FAILOVER_STEPS[1]!, id: 'freeze', plan: async () => ({ text: 'x', body: { n: 1n } }) },
-    ];
+    d.steps = [{ ...FAILOVER_STEPS[1]!, id: 'freeze', plan: async () => ({ text: 'x', body: { n: 1n } }) }];
     d.enqueue = async () => undefined;
     const run = await open(d);
     const after = await advance(d, run.run);

@@ -36,7 +36,7 @@ export function connectUrlOf(config: Config, flow: FlowConfig): string {
  */
 /** A Java/JS regex matching exactly these topic names (topic names hold only [a-zA-Z0-9._-]). */
 export const exactTopics = (topics: string[]) =>
-  topics.length ? topics.map((t) => t.replace(/\./g, '\\.')).join('|') : '(?!x)x';
+  topics.length ? topics.map((t) => t.replace(/\./g, '\\.')).join('|') : '[^\\s\\S]';
 
 export function reversedFlow(config: Config, flow: FlowConfig, topics?: string[]): FlowConfig {
   if (flow.replicationPolicy.type === 'identity')
