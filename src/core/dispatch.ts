@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { parseCommandArgs, tokenize } from './args.js';
 import type { AnyCommand, Block, CommandContext, Outcome } from './command.js';
-import { asKdrError, REFUSAL_CODES } from './errors.js';
+import { asKdrError, type KdrError, REFUSAL_CODES, summarizeInternal } from './errors.js';
+import type { Logger } from './logger.js';
 import type { CommandRegistry } from './registry.js';
 
 export type Parsed =
@@ -51,8 +52,7 @@ export async function dispatch(
       ...(attachment ? { attachment } : {}),
     };
   } catch (err) {
-    const e = asKdrError(err);
-    log.warn({ code: e.code, err: e.message, ms: Date.now() - started }, 'command failed');
+    const e = internalForSlack(asKdrError(err), ctx.caller.transport, log, started);
     const text = `${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}`;
     const refused = REFUSAL_CODES.has(e.code);
     const blocks: Block[] = [
@@ -79,6 +79,13 @@ export async function dispatch(
       summary: `kdr ${command.name} ${refused ? 'refused' : 'failed'}: ${e.message}`,
     };
   }
+}
+
+/** Logs the failure; for Slack, an internal error is summarised (see `summarizeInternal`). */
+function internalForSlack(e: KdrError, transport: string, log: Logger, started: number): KdrError {
+  const shown = transport === 'slack' ? summarizeInternal(e) : { error: e };
+  log.warn({ code: e.code, err: e.message, ms: Date.now() - started, ...shown.detail }, 'command failed');
+  return shown.error;
 }
 
 function usage(command: string | undefined, error: string | undefined, text: string): Outcome {

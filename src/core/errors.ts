@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /** The closed set of error codes: scripts match on them (`--json` prints `error.code`), so they are a contract. */
 export const ERROR_CODES = [
   'KDR_USAGE',
@@ -87,6 +88,26 @@ export function asKdrError(err: unknown, code: ErrorCode = 'KDR_INTERNAL'): KdrE
     cause: err,
     hint: 'This is unexpected; check the kdr logs for details.',
   });
+}
+
+/**
+ * What a channel, a plan's result or the audit trail may show of an error: an internal one (a bug, an unexpected
+ * library error) becomes a reference to the log line that has the details (`detail`: log it with the reference).
+ */
+export function summarizeInternal(e: KdrError): { error: KdrError; detail?: Record<string, unknown> } {
+  if (e.code !== 'KDR_INTERNAL') return { error: e };
+  const ref = randomUUID().slice(0, 8);
+  return {
+    error: new KdrError(
+      'KDR_INTERNAL',
+      `kdr hit an internal error (reference ${ref}); nothing more was done`,
+      {
+        hint: `the kdr log has the details under ref ${ref}; retry, and report it if it happens again`,
+        retriable: e.retriable,
+      },
+    ),
+    detail: { ref, stack: (e.cause as Error | undefined)?.stack ?? e.stack },
+  };
 }
 
 /** Refusals: kdr looked and decided not to act (a result with a reason and what to do), not a failure. */

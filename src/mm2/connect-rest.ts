@@ -65,7 +65,7 @@ export class ConnectRest {
         name,
         state: 'UNKNOWN',
         tasks: [],
-        error: `Connect answered ${status}: ${body?.message ?? ''}`,
+        error: `Connect answered ${status}: ${summary(body?.message ?? '')}`,
       };
     return {
       name,
@@ -73,7 +73,7 @@ export class ConnectRest {
       tasks: body.tasks.map((t) => ({
         id: t.id,
         state: t.state,
-        ...(t.trace ? { trace: firstLine(t.trace) } : {}),
+        ...(t.trace ? { trace: summary(t.trace) } : {}),
       })),
     };
   }
@@ -235,7 +235,8 @@ export class ConnectRest {
 function rejected(what: string, status: number, message?: string): KdrError {
   return new KdrError(
     'KDR_CONNECT_REJECTED',
-    `Connect refused to ${what}: ${status} ${message ?? ''}`.trim(),
+    // Connect's message can carry a Java exception chain: its first line only, capped (the worker logs the call)
+    `Connect refused to ${what}: ${status} ${summary(message ?? '')}`.trim(),
     {
       hint:
         status === 404
@@ -246,8 +247,10 @@ function rejected(what: string, status: number, message?: string): KdrError {
   );
 }
 
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
+/** The first line of a Java trace or message, at most 300 characters: what a channel may see of it. */
+export function summary(s: string): string {
+  const line = (s.split('\n')[0] ?? s).trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 function causeText(err: unknown): string {

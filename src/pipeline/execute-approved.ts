@@ -1,6 +1,6 @@
 import type { PlanState, StoredPlan } from '../approval/plan-store.js';
 import { formatDuration } from '../core/duration.js';
-import { asKdrError } from '../core/errors.js';
+import { asKdrError, summarizeInternal } from '../core/errors.js';
 import type { AnyChange, ChangeEnv, ChangePlan } from './change.js';
 import { applyIO, holdLock } from './hold-lock.js';
 
@@ -94,8 +94,10 @@ export async function executeApproved(
     const applied = await change.apply(env, args.data, approved, live, applyIO(env, taken.held, planId));
     return await finish(applied.ok ? 'executed' : 'failed', applied.text);
   } catch (err) {
-    const e = asKdrError(err);
-    env.log.warn({ plan: planId, code: e.code, err: e.message }, 'execution failed');
+    const raw = asKdrError(err);
+    // the result is shown in Slack and kept in the audit trail: an internal error as a reference to this log line
+    const { error: e, detail } = summarizeInternal(raw);
+    env.log.warn({ plan: planId, code: raw.code, err: raw.message, ...detail }, 'execution failed');
     if (e.retriable && !opts.finalAttempt) return { status: 'failed', text: e.message, retry: true };
     return finish('failed', `${e.message}${e.hint ? ` (${e.hint})` : ''}`);
   } finally {

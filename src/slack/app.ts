@@ -45,6 +45,17 @@ function parseOnce(registry: CommandRegistry, text: string): ReturnType<typeof p
   return p;
 }
 
+/** Payload types that Slack expects acknowledged within 3 s. */
+const INTERACTIVE = new Set([
+  'block_actions',
+  'interactive_message',
+  'shortcut',
+  'message_action',
+  'view_submission',
+  'view_closed',
+  'block_suggestion',
+]);
+
 /**
  * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
  * everything else to the job queue, acknowledging well within Slack's 3-second rule.
@@ -74,6 +85,33 @@ export function createSlackApp(opts: SlackAppOptions): App {
       }
     : { signingSecret: opts.signingSecret, port: opts.port ?? 3000, customRoutes: [healthz] };
   const app = new App({ token: opts.botToken, logger, clientOptions, ...transport });
+
+  // Anything interactive that is not one of kdr's buttons (a button of an older kdr, a shortcut, a modal) is
+  // acknowledged at once and answered, instead of Slack showing the person an error after 3 s.
+  const known = new Set<string>([APPROVE_ACTION, REJECT_ACTION, ...Object.keys(RUN_ACTIONS)]);
+  app.use(async (args) => {
+    const body = args.body as {
+      type?: string;
+      actions?: Array<{ action_id?: string }>;
+      user?: { id?: string };
+    };
+    const interactive = body.type !== undefined && INTERACTIVE.has(body.type);
+    const ours =
+      body.type === 'block_actions' && (body.actions ?? []).every((a) => known.has(a.action_id ?? ''));
+    if (!interactive || ours) return args.next();
+    const { ack, respond } = args as unknown as {
+      ack?: () => Promise<void>;
+      respond?: (m: Record<string, unknown>) => Promise<unknown>;
+    };
+    await ack?.();
+    const what = (body.actions ?? []).map((a) => a.action_id).join(', ') || body.type;
+    opts.log.warn({ type: body.type, what, user: body.user?.id }, 'unknown interactive action acknowledged');
+    await respond?.({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `kdr does not know this action (${what}): the message may come from an older kdr. Nothing was done; \`/kdr help\` lists what kdr does, \`/kdr runbook\` shows the runs.`,
+    }).catch(() => undefined);
+  });
 
   app.command('/kdr', async ({ command, ack, respond }) => {
     const text = command.text.trim();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sendSlashCommand } from '../../src/emulator/slash.js';
+import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { findViolations } from '../../src/slack/block-limits.js';
 import { createTopics, eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
@@ -49,6 +49,30 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
     expect(
       rig.emulator.state.messages.some((m) => m.channel === 'C0STATUS' && m.ts === call.response.ts),
     ).toBe(true);
+  });
+
+  it('acknowledges a button kdr does not know at once and says so, doing nothing', async () => {
+    const jobs = await jobCount();
+    const r = await sendBlockAction({
+      appUrl: rig.appUrl,
+      signingSecret: rig.signingSecret,
+      userId: 'U0OLD',
+      channelId: 'C0STATUS',
+      messageTs: '1.000001',
+      actionId: 'kdr_button_from_an_older_release',
+      value: 'x',
+      responseUrlBase: `${rig.emulator.url}/response`,
+    });
+    // Bolt answers 404 after 3 s when nothing acknowledges: 200 is the acknowledgement
+    expect(r.status).toBe(200);
+    const said = await eventually('the answer through response_url', 10_000, async () =>
+      [...rig.emulator.state.responseUrlUses.values()]
+        .flat()
+        .map((u) => JSON.stringify(u.body))
+        .find((b) => b.includes('kdr_button_from_an_older_release')),
+    );
+    expect(said).toContain('kdr does not know this action');
+    expect(await jobCount()).toBe(jobs);
   });
 
   it('refuses a bad signature with 401 and queues nothing', async () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { REGISTRY } from '../../commands/index.js';
 import { tokenize } from '../../src/core/args.js';
-import { parseCommandLine } from '../../src/core/dispatch.js';
+import type { AnyCommand } from '../../src/core/command.js';
+import { dispatch, parseCommandLine } from '../../src/core/dispatch.js';
+import { createLogger } from '../../src/core/logger.js';
+import { CommandRegistry } from '../../src/core/registry.js';
+import { summary } from '../../src/mm2/connect-rest.js';
 
 describe('command parsing', () => {
   it('tokenizes with quotes', () => {
@@ -36,5 +41,40 @@ describe('command parsing', () => {
     const p = parseCommandLine(REGISTRY, 'status primary-to-dr --json');
     expect(p.ok && p.command.name).toBe('status');
     expect(p.ok && p.json).toBe(true);
+  });
+
+  it('an internal error reaches Slack as a reference to the log, never its message; the terminal sees it whole', async () => {
+    const boom = {
+      name: 'boom',
+      summary: 'fails',
+      usage: 'boom',
+      examples: [],
+      options: {},
+      args: z.object({ positionals: z.array(z.string()).max(0) }).passthrough(),
+      run: async () => {
+        const o: { x?: { y: string } } = {};
+        return o.x!.y; // a TypeError: kdr's internals
+      },
+      view: { text: () => '', summary: () => '', blocks: () => [] },
+    } as unknown as AnyCommand;
+    const registry = new CommandRegistry([boom]);
+    const ctx = (transport: 'slack' | 'cli') => ({
+      config: {} as never,
+      log: createLogger('silent'),
+      caller: { transport, userId: 'U0X' },
+    });
+    const slack = await dispatch(registry, 'boom', ctx('slack') as never);
+    expect(slack.text).toMatch(/^kdr hit an internal error \(reference [0-9a-f]{8}\)/);
+    expect(JSON.stringify(slack)).not.toContain('Cannot read properties');
+    const cli = await dispatch(registry, 'boom', ctx('cli') as never);
+    expect(cli.text).toContain('Cannot read properties of undefined');
+  });
+
+  it('a Java trace from Connect is cut to its first line, at most 300 characters', () => {
+    const trace = `org.apache.kafka.connect.errors.ConnectException: ${'x'.repeat(400)}\n\tat org.apache.kafka.connect.runtime.WorkerSourceTask.execute(WorkerSourceTask.java:1)`;
+    const s = summary(trace);
+    expect(s).not.toContain('\tat ');
+    expect(s.length).toBeLessThanOrEqual(300);
+    expect(s.startsWith('org.apache.kafka.connect.errors.ConnectException: xxx')).toBe(true);
   });
 });
