@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { AuditLog, auditLine } from '../audit/audit-log.js';
+import { type AuditLog, auditLine } from '../audit/audit-log.js';
+import { openAuditLog } from '../audit/open.js';
 import type { Config } from '../config/load.js';
 import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
@@ -11,7 +11,8 @@ import type { PlanStorePort } from './plan-store-port.js';
 
 /** The audit trail of a process that talks to Slack: each entry about a message also goes into its thread. */
 export function threadedAuditLog(redis: Redis, prefix: string, config: Config, poster: Poster): AuditLog {
-  return new AuditLog(redis, prefix, join(config.dataDir, 'audit.jsonl'), async (e) => {
+  // each entry's hash goes into the thread too: an anchor of the chain outside Redis
+  return openAuditLog(redis, { ...config, redis: { ...config.redis, prefix } }, async (e) => {
     if (e.where?.channel && e.where.ts)
       await poster.postMessage(e.where.channel, { text: auditLine(e), blocks: [], threadTs: e.where.ts });
   });

@@ -1,7 +1,9 @@
-import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
+import { ChainCheck, GENESIS, hmacLink } from './audit-chain.js';
+
+export { GENESIS } from './audit-chain.js';
 
 export interface AuditActor {
   transport: 'cli' | 'slack' | 'worker';
@@ -31,33 +33,60 @@ export interface AuditEntry extends AuditInput {
   hash: string;
 }
 
-export const GENESIS = '0'.repeat(40);
+// Compare-and-set on the head: the entry is appended only if the head is still the one its hash was made from (the
+// HMAC is computed by kdr, whose key Redis never sees); with a `once` key (KEYS[3]) only if that key was never used.
+const APPEND = `local prev = redis.call('get', KEYS[2]) or ARGV[4]
+if prev ~= ARGV[2] then return {'', prev, ''} end
+if ARGV[5] ~= '' and not redis.call('set', KEYS[3], '1', 'NX', 'EX', 2592000) then return {'', '', 'dup'} end
+local id = redis.call('xadd', KEYS[1], '*', 'body', ARGV[1], 'prev', prev, 'hash', ARGV[3], 'alg', 'hmac')
+redis.call('set', KEYS[2], ARGV[3])
+return {id, prev, ARGV[3]}`;
 
-// Reads the head, chains, appends and moves the head in one step, so concurrent writers cannot fork the chain.
-// With a `once` key (KEYS[3]) the entry is written only if that key was never used: exactly-once entries.
-const APPEND = `if ARGV[3] ~= '' and not redis.call('set', KEYS[3], '1', 'NX', 'EX', 2592000) then return {'', '', ''} end
-local prev = redis.call('get', KEYS[2]) or ARGV[2]
-local hash = redis.sha1hex(prev .. '\\n' .. ARGV[1])
-local id = redis.call('xadd', KEYS[1], '*', 'body', ARGV[1], 'prev', prev, 'hash', hash)
-redis.call('set', KEYS[2], hash)
-return {id, prev, hash}`;
+const PAGE = 5000;
 
-export const chainHash = (prev: string, body: string) =>
-  createHash('sha1').update(`${prev}\n${body}`).digest('hex');
+export interface AuditRead {
+  /** The entries kept (filtered, newest `limit`), oldest first. */
+  entries: AuditEntry[];
+  /** Entries in the whole trail. */
+  total: number;
+  /** The chain verifies from the genesis to the recorded head, every keyed hash with kdr's key. */
+  verified: boolean;
+  brokenAt?: string;
+  why?: string;
+  /** Entries written before the trail was keyed (plain SHA-1), at its start. */
+  legacy: number;
+}
 
 /**
- * Append-only audit trail: a Redis stream whose entries each carry the SHA-1 of the previous entry and their own
- * body (so an edited, removed or reordered entry breaks the chain), plus one JSON line per entry in a file sink
- * that can be shipped elsewhere.
+ * Append-only audit trail: a Redis stream whose entries each carry an HMAC-SHA256 (kdr's audit key, which never
+ * lives in Redis) of the previous entry's hash and their own body, so an edited, inserted, removed or reordered
+ * entry breaks the chain and cannot be re-signed by someone with Redis access; the chain is checked from the genesis
+ * to the recorded head (removing the oldest or the newest entries is caught too). Each entry is also one JSON line
+ * in a file sink (an anchor outside Redis; `kdr audit --verify-file`), and its hash is shown where it is posted.
  */
 export class AuditLog {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly key: Buffer;
+  private readonly file: string | undefined;
+  private readonly onAppend: ((entry: AuditEntry) => Promise<unknown>) | undefined;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly file?: string,
-    /** Called after each append (e.g. to post the entry in the thread of the message it concerns); never awaited. */
-    private readonly onAppend?: (entry: AuditEntry) => Promise<unknown>,
-  ) {}
+    redis: Redis,
+    prefix: string,
+    opts: {
+      key: Buffer;
+      file?: string;
+      /** Called after each append (e.g. to post the entry in the thread of the message it concerns); never awaited. */
+      onAppend?: (entry: AuditEntry) => Promise<unknown>;
+    },
+  ) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.key = opts.key;
+    this.file = opts.file;
+    this.onAppend = opts.onAppend;
+  }
 
   private get stream() {
     return `${this.prefix}:audit`;
@@ -69,52 +98,103 @@ export class AuditLog {
    */
   async append(input: AuditInput, opts: { once?: string; now?: Date } = {}): Promise<AuditEntry> {
     const body = JSON.stringify({ at: (opts.now ?? new Date()).toISOString(), ...input });
-    const [id, prev, hash] = (await this.redis.eval(
-      APPEND,
-      3,
-      this.stream,
-      `${this.stream}:head`,
-      `${this.stream}:once:${opts.once ?? ''}`,
-      body,
-      GENESIS,
-      opts.once ?? '',
-    )) as [string, string, string];
-    if (!id) return { ...(JSON.parse(body) as AuditInput & { at: string }), id: '', prev: '', hash: '' };
-    const entry: AuditEntry = { ...(JSON.parse(body) as AuditInput & { at: string }), id, prev, hash };
-    if (this.file) {
-      mkdirSync(dirname(this.file), { recursive: true });
-      appendFileSync(this.file, `${JSON.stringify({ id, prev, hash, body })}\n`);
+    const parsed = JSON.parse(body) as AuditInput & { at: string };
+    let prev = (await this.redis.get(`${this.stream}:head`)) ?? GENESIS;
+    for (let attempt = 0; ; attempt++) {
+      const hash = hmacLink(this.key, prev, body);
+      const [id, seen, third] = (await this.redis.eval(
+        APPEND,
+        3,
+        this.stream,
+        `${this.stream}:head`,
+        `${this.stream}:once:${opts.once ?? ''}`,
+        body,
+        prev,
+        hash,
+        GENESIS,
+        opts.once ?? '',
+      )) as [string, string, string];
+      if (third === 'dup') return { ...parsed, id: '', prev: '', hash: '' };
+      if (id) {
+        const entry: AuditEntry = { ...parsed, id, prev, hash };
+        if (this.file) {
+          mkdirSync(dirname(this.file), { recursive: true });
+          appendFileSync(this.file, `${JSON.stringify({ id, prev, hash, alg: 'hmac', body })}\n`);
+        }
+        this.onAppend?.(entry).catch(() => undefined);
+        return entry;
+      }
+      // another writer moved the head: chain after its entry
+      if (attempt >= 200) throw new Error('the audit head kept moving: 200 attempts to append failed');
+      prev = seen;
     }
-    this.onAppend?.(entry).catch(() => undefined);
-    return entry;
   }
 
-  /** Entries in order, with whether the chain verifies up to each. */
+  /**
+   * The whole trail checked from its genesis to its head, read in pages; keeps the entries that pass `keep` (newest
+   * `limit` of them).
+   */
   async read(
-    opts: { sinceMs?: number; count?: number } = {},
-  ): Promise<{ entries: AuditEntry[]; verified: boolean; brokenAt?: string }> {
-    const start = opts.sinceMs ? `${opts.sinceMs}-0` : '-';
-    const raw = (await this.redis.xrange(this.stream, start, '+', 'COUNT', opts.count ?? 100_000)) as Array<
-      [string, string[]]
-    >;
-    const entries: AuditEntry[] = [];
-    let expectPrev: string | undefined;
-    let brokenAt: string | undefined;
-    for (const [id, fields] of raw) {
-      const f = Object.fromEntries(fields.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1]!]] : [])));
-      const body = f.body ?? '';
-      const ok =
-        chainHash(f.prev ?? '', body) === f.hash && (expectPrev === undefined || expectPrev === f.prev);
-      if (!ok && !brokenAt) brokenAt = id;
-      expectPrev = f.hash;
-      entries.push({
-        ...(JSON.parse(body) as AuditInput & { at: string }),
-        id,
-        prev: f.prev!,
-        hash: f.hash!,
+    opts: { sinceMs?: number; limit?: number; keep?: (e: AuditEntry) => boolean; pageSize?: number } = {},
+  ): Promise<AuditRead> {
+    const check = new ChainCheck(this.key);
+    const limit = opts.limit ?? 100_000;
+    const kept: AuditEntry[] = [];
+    let start = '-';
+    for (;;) {
+      const size = opts.pageSize ?? PAGE;
+      const page = (await this.redis.xrange(this.stream, start, '+', 'COUNT', size)) as Array<
+        [string, string[]]
+      >;
+      for (const [id, fields] of page) {
+        const f = Object.fromEntries(fields.flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1]!]] : [])));
+        const link = {
+          id,
+          prev: f.prev ?? '',
+          hash: f.hash ?? '',
+          body: f.body ?? '',
+          ...(f.alg ? { alg: f.alg } : {}),
+        };
+        check.add(link);
+        if (opts.sinceMs && Number(id.split('-')[0]) < opts.sinceMs) continue;
+        const e: AuditEntry = {
+          ...(JSON.parse(link.body) as AuditInput & { at: string }),
+          id,
+          prev: link.prev,
+          hash: link.hash,
+        };
+        if (opts.keep && !opts.keep(e)) continue;
+        kept.push(e);
+        if (kept.length > limit) kept.shift();
+      }
+      if (page.length < size) break;
+      start = `(${page[page.length - 1]![0]}`;
+    }
+    check.end(await this.redis.get(`${this.stream}:head`));
+    return {
+      entries: kept,
+      total: check.count,
+      verified: !check.brokenAt,
+      ...(check.brokenAt ? { brokenAt: check.brokenAt, why: check.why! } : {}),
+      legacy: check.legacy,
+    };
+  }
+
+  /** The hash the stream holds for each of these entry ids (absent: not in the stream), asked in pipelined batches. */
+  async holds(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const batch = ids.slice(i, i + 1000);
+      const pipe = this.redis.pipeline();
+      for (const id of batch) pipe.xrange(this.stream, id, id);
+      const res = (await pipe.exec()) ?? [];
+      res.forEach(([, r], j) => {
+        const fields = (r as Array<[string, string[]]> | undefined)?.[0]?.[1] ?? [];
+        const k = fields.indexOf('hash');
+        if (k >= 0) out.set(batch[j]!, fields[k + 1]!);
       });
     }
-    return { entries, verified: !brokenAt, ...(brokenAt ? { brokenAt } : {}) };
+    return out;
   }
 }
 

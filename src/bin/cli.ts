@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   switch (outcome.kind) {
     case 'ok':
       process.stdout.write(json ? `${JSON.stringify(outcome.data, null, 2)}\n` : `${outcome.text}\n`);
-      return 0;
+      return REGISTRY.find(outcome.command)?.view.failed?.(outcome.data as never) ? 1 : 0;
     case 'usage':
       (outcome.error ? process.stderr : process.stdout).write(`${outcome.text}\n`);
       return outcome.error ? 2 : 0;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { PlanStore } from '../approval/plan-store.js';
-import { AuditLog } from '../audit/audit-log.js';
+import { openAuditLog } from '../audit/open.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../core/logger.js';
 import { HealthStore } from '../health/health-store.js';
@@ -22,7 +22,7 @@ export function realPorts(config: Config, log: Logger, redis: Redis, audit?: Aud
   return {
     plans: new PlanStore(redis, prefix),
     locks: new ResourceLocks(redis, prefix),
-    audit: audit ?? new AuditLog(redis, prefix, join(config.dataDir, 'audit.jsonl')),
+    audit: audit ?? openAuditLog(redis, config),
     progress: new ProgressStore(redis, prefix),
     offsets: new KafkaGroupOffsets(config, log),
     checkpointIndex: new CheckpointIndex(redis, prefix),

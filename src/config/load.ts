@@ -17,6 +17,7 @@ export const NO_CONFIG: Config = {
   runbook: { watch: 3000 },
   hooks: {},
   dataDir: '.kdr',
+  audit: {},
   backup: { retain: 30, schemasTopic: '_schemas', schedule: [] },
 };
 

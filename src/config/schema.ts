@@ -242,6 +242,12 @@ export const configSchema = z.strictObject({
     .default({ watch: 3000 }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
+  audit: z
+    .strictObject({
+      /** The audit chain's HMAC key (a secret: `${KDR_AUDIT_KEY}`); empty or absent: `<dataDir>/audit.key`. */
+      key: z.string().optional(),
+    })
+    .default({}),
   backup: backupSchema.default({ retain: 30, schemasTopic: '_schemas', schedule: [] }),
 });
 

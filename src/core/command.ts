@@ -44,6 +44,8 @@ export interface View<T> {
   summary(data: T): string;
   /** The full output as a file, when the message had to summarise (Slack limits). */
   attachment?(data: T): { filename: string; title: string; content: string } | undefined;
+  /** The answer is a finding that should fail a script (e.g. a chain that does not verify): exit status 1. */
+  failed?(data: T): boolean;
 }
 
 /** Each file in commands/ exports one of these: it describes itself and calls the domain. */

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { sendBlockAction, sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ResourceLocks } from '../../src/locks/resource-lock.js';
@@ -15,6 +14,7 @@ import {
   messageText,
   threadOf,
 } from '../helpers/approvals.js';
+import { trailOf } from '../helpers/audit.js';
 import { runKdr } from '../helpers/cli.js';
 import { eventually, ROOT, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
@@ -33,7 +33,7 @@ const drOffsets = async (g: string) =>
 async function auditOf(planId: string) {
   const redis = await connectRedis(config.redis.url);
   try {
-    const all = await new AuditLog(redis, rig.prefix).read();
+    const all = await trailOf(redis, rig.prefix).read();
     return { verified: all.verified, entries: all.entries.filter((e) => e.planId === planId) };
   } finally {
     redis.disconnect();

@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { HealthStore } from '../../src/health/health-store.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
+import { trailOf } from '../helpers/audit.js';
 import { failedOverRig } from '../helpers/failback-fixture.js';
 import { abortThroughSlack, approver } from '../helpers/failover-fixture.js';
 import { stepsText } from '../helpers/runs.js';
@@ -136,7 +136,7 @@ describe('failback: orphaned writes, abort and a crashed worker', () => {
 
     const redis = await connectRedis(base.redis.url);
     cleanups.push(async () => redis.disconnect());
-    const trail = await new AuditLog(redis, prefix).read();
+    const trail = await trailOf(redis, prefix).read();
     expect(trail.verified).toBe(true);
     for (const s of done.steps.filter((x: { planId?: string }) => x.planId)) {
       const closing = trail.entries.filter(

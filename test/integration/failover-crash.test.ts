@@ -3,13 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { RunStore } from '../../src/runbook/run-store.js';
 import type { Run } from '../../src/runbook/types.js';
 import { approvalConfig } from '../helpers/approvals.js';
+import { trailOf } from '../helpers/audit.js';
 import { approver, failoverFlow, runMessageText, slash } from '../helpers/failover-fixture.js';
 import { offsetCommitRecords } from '../helpers/offset-commits.js';
 import { eventually, fixtureKafka, sandboxConfig, unique } from '../helpers/sandbox.js';
@@ -102,7 +102,7 @@ describe('a worker killed in the middle of a run', () => {
       [...records.values()].every((n) => n === 2),
       JSON.stringify([...records]),
     ).toBe(true);
-    const trail = await new AuditLog(redis, prefix).read();
+    const trail = await trailOf(redis, prefix).read();
     expect(trail.verified).toBe(true);
     for (const s of run.steps.filter((x) => x.planId)) {
       const closing = trail.entries.filter(

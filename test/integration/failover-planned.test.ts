@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { HealthStore } from '../../src/health/health-store.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
@@ -10,6 +9,7 @@ import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig, ephemeralsTo } from '../helpers/approvals.js';
+import { trailOf } from '../helpers/audit.js';
 import { aclsMatching, deleteAclsMatching, topicAcl, withAdmin } from '../helpers/backup-fixture.js';
 import { runKdr } from '../helpers/cli.js';
 import {
@@ -188,7 +188,9 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
 
     // the audit trail: chain verifies; every gated step has plan, approval and execution with one hash
     const redis = await connectRedis(base.redis.url);
-    const trail = await new AuditLog(redis, rig.prefix).read().finally(() => redis.disconnect());
+    const trail = await trailOf(redis, rig.prefix)
+      .read()
+      .finally(() => redis.disconnect());
     expect(trail.verified).toBe(true);
     for (const step of ['freeze', 'fence', 'offsets', 'cutover']) {
       const planId = run.steps.find((s: { id: string }) => s.id === step).planId;
@@ -283,7 +285,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(stakeholders.at(-1)?.text).toContain('aborted');
     expect(await aclsNow()).toEqual(before);
     // the abort's audit entry says what it removed and what it left
-    const trail = await new AuditLog(redis, rig.prefix).read();
+    const trail = await trailOf(redis, rig.prefix).read();
     expect(trail.entries.map((e) => e.outcome).join('\n')).toContain(
       'removed the 1 DENY WRITE ACL(s) kdr created (1 that were there before stay)',
     );

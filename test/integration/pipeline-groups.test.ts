@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanStore } from '../../src/approval/plan-store.js';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ResourceLocks } from '../../src/locks/resource-lock.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig, askPlan, click, ephemeralsTo, messageText } from '../helpers/approvals.js';
+import { trailOf } from '../helpers/audit.js';
 import { offsetCommitRecords } from '../helpers/offset-commits.js';
 import { eventually, ROOT, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
@@ -57,7 +57,7 @@ async function withRedis<T>(f: (r: Awaited<ReturnType<typeof connectRedis>>) => 
 }
 const auditOf = (prefix: string, planId: string) =>
   withRedis(async (r) => {
-    const all = await new AuditLog(r, prefix).read();
+    const all = await trailOf(r, prefix).read();
     return { verified: all.verified, entries: all.entries.filter((e) => e.planId === planId) };
   });
 

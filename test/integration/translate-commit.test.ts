@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog } from '../../src/audit/audit-log.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
+import { trailOf } from '../helpers/audit.js';
 import { runKdr } from '../helpers/cli.js';
 import { consumeUntil } from '../helpers/consumer.js';
 import { eventually, fixtureKafka, ROOT, SANDBOX_CONFIG, sandboxConfig, unique } from '../helpers/sandbox.js';
@@ -86,7 +86,9 @@ describe('translate --commit on the real sandbox', () => {
     expect(predicted[0]).toBe(0);
 
     const redis = await connectRedis(config.redis.url);
-    const audit = await new AuditLog(redis, prefix).read().finally(() => redis.disconnect());
+    const audit = await trailOf(redis, prefix)
+      .read()
+      .finally(() => redis.disconnect());
     const mine = audit.entries
       .filter((e) => e.subject.group === group)
       .map((e) => `${e.action}:${e.outcome}`);
