@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
+import { ensureWritableDataDir } from '../config/data-dir.js';
 import { readSlackEnv, type SlackEnv } from '../config/slack-env.js';
 import { asKdrError } from '../core/errors.js';
 
@@ -15,6 +16,7 @@ export function loadProcessSettings(
       strict: true,
     });
     const config = loadConfig(resolveConfigPath(configPath, process.env), process.env);
+    ensureWritableDataDir(config.dataDir);
     return { config, slack: readSlackEnv(process.env), flags: values };
   } catch (err) {
     const e = asKdrError(err, 'KDR_USAGE');

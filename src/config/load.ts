@@ -40,7 +40,10 @@ export function parseConfig(
       hint: 'fix the YAML syntax at the line shown',
     });
   }
-  const substituted = substituteEnv(raw ?? {}, env);
+  const substituted = substituteEnv(raw ?? {}, env) as Record<string, unknown>;
+  // a config that names no data dir takes the deployment's (the image sets KDR_DATA_DIR to its volume)
+  if (substituted && typeof substituted === 'object' && substituted.dataDir === undefined && env.KDR_DATA_DIR)
+    substituted.dataDir = env.KDR_DATA_DIR;
   const result = configSchema.safeParse(substituted);
   const issues = [
     ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path, message: describeIssue(i) }))),

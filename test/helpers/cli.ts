@@ -19,13 +19,20 @@ export function runKdrIn(
   env: Record<string, string> = {},
   termAfterMs?: number,
   termWhen?: (stderr: string) => boolean,
+  /** Run as this uid and gid (setpriv), e.g. 65534: an unprivileged user, as the image runs. */
+  uid?: number,
 ): Promise<RunResult> {
   return new Promise((done) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [resolve(root, 'bin/kdr.js'), ...args], {
-      env: { ...process.env, ...env },
-      cwd: root,
-    });
+    const argv = [resolve(root, 'bin/kdr.js'), ...args];
+    const child =
+      uid === undefined
+        ? spawn(process.execPath, argv, { env: { ...process.env, ...env }, cwd: root })
+        : spawn(
+            'setpriv',
+            [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, ...argv],
+            { env: { ...process.env, ...env }, cwd: root },
+          );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
