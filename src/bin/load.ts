@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
 import { ensureWritableDataDir } from '../config/data-dir.js';
+import { type Config, loadConfig, resolveConfigPath } from '../config/load.js';
 import { readSlackEnv, type SlackEnv } from '../config/slack-env.js';
 import { asKdrError } from '../core/errors.js';
 
