@@ -16,6 +16,7 @@ const args = z
     topics: regex.optional(),
     map: z.boolean().optional(),
     'add-partitions': z.boolean().optional(),
+    'allow-rewind': z.boolean().optional(),
     'replication-factor': z
       .string()
       .regex(/^([1-9]|[1-9]\d)$/, 'expected a replication factor from 1 to 99')
@@ -35,6 +36,7 @@ function request(a: Args): RestoreRequest {
     ...(a.topics ? { topics: a.topics } : {}),
     ...(a.map ? { map: true } : {}),
     ...(a['add-partitions'] ? { addPartitions: true } : {}),
+    ...(a['allow-rewind'] ? { allowRewind: true } : {}),
     ...(a['replication-factor'] ? { replicationFactor: Number(a['replication-factor']) } : {}),
   };
 }
@@ -45,7 +47,7 @@ export const restore: CommandSpec<Args, RestoreResult> = {
   summary:
     'plans restoring a backup onto a cluster (topics, configs, ACLs, group offsets, schemas) and applies it after approval',
   usage:
-    'restore <backup-id> --to <cluster> [--only topics,configs,acls,groups,schemas] [--topics REGEX] [--map] [--add-partitions] [--replication-factor N] [--dry-run] [--yes]',
+    'restore <backup-id> --to <cluster> [--only topics,configs,acls,groups,schemas] [--topics REGEX] [--map] [--add-partitions] [--allow-rewind] [--replication-factor N] [--dry-run] [--yes]',
   examples: [
     'restore primary-20261121T101500123Z --to dr --dry-run',
     'restore primary-20261121T101500123Z --to dr --only topics,acls',
@@ -56,6 +58,7 @@ export const restore: CommandSpec<Args, RestoreResult> = {
     topics: { type: 'string' },
     map: { type: 'boolean' },
     'add-partitions': { type: 'boolean' },
+    'allow-rewind': { type: 'boolean' },
     'replication-factor': { type: 'string' },
     'dry-run': { type: 'boolean' },
     yes: { type: 'boolean' },

@@ -24,6 +24,8 @@ export interface RestoreRequest {
   topics?: string;
   map?: boolean;
   addPartitions?: boolean;
+  /** Group offsets may move back (consumers read records again); refused without it. */
+  allowRewind?: boolean;
   replicationFactor?: number;
 }
 
@@ -57,8 +59,11 @@ export function describeAction(a: RestoreAction): string {
             `${b.permission} ${b.principal} ${b.operation} ${b.resourceType}:${b.patternType === 'prefixed' ? `${b.resourceName}*` : b.resourceName}`,
         )
         .join('; ')}${a.bindings.length > 3 ? ` and ${a.bindings.length - 3} more` : ''}`;
-    case 'set-offsets':
-      return `set offsets of group ${a.group} on ${a.offsets.length} partition(s)${a.beyondEnd ? ` (${a.beyondEnd} beyond the end of the log there: its consumers will reset per auto.offset.reset)` : ''}`;
+    case 'set-offsets': {
+      const moves = a.offsets.map((o) => `${o.topic}-${o.partition}: ${o.from ?? 'none'} → ${o.offset}`);
+      const back = a.offsets.filter((o) => o.from !== null && BigInt(o.offset) < BigInt(o.from)).length;
+      return `set offsets of group ${a.group} on ${a.offsets.length} partition(s) (${moves.slice(0, 8).join(', ')}${moves.length > 8 ? `, and ${moves.length - 8} more` : ''})${back ? ` — rewinds ${back} partition(s) (--allow-rewind)` : ''}${a.beyondEnd ? ` (${a.beyondEnd} beyond the end of the log there: its consumers will reset per auto.offset.reset)` : ''}`;
+    }
     case 'write-schemas':
       return `${a.createTopic ? `create ${a.topic} (compacted) and ` : ''}write ${a.records.length} schema registry record(s) to ${a.topic} (original ids)`;
   }
@@ -85,6 +90,7 @@ export async function planFromRequest(
       topics: wholeName(r.topics ?? '.*'),
       map,
       addPartitions: Boolean(r.addPartitions),
+      allowRewind: Boolean(r.allowRewind),
       replicationFactor: r.replicationFactor,
       schemasTopic: config.backup.schemasTopic,
     });
@@ -110,7 +116,11 @@ async function applyAction(admin: ClusterAdmin, writer: GroupOffsetWriter, a: Re
       await admin.addPartitions(a.topic, a.to);
       return;
     case 'set-configs':
-      await admin.setTopicOverrides(a.topic, a.overrides);
+      // only the configs the plan changes, one by one: the topic's other overrides stay as they are now
+      await admin.setTopicConfigs(
+        a.topic,
+        Object.fromEntries(Object.entries(a.changes).map(([k, c]) => [k, c.to])),
+      );
       return;
     case 'create-acls':
       await admin.createAcls(a.bindings);

@@ -11,6 +11,7 @@ export const restoreArgs = z.object({
   topics: z.string().optional(),
   map: z.boolean().optional(),
   addPartitions: z.boolean().optional(),
+  allowRewind: z.boolean().optional(),
   replicationFactor: z.number().int().min(1).optional(),
 }) satisfies z.ZodType<RestoreRequest>;
 

@@ -29,6 +29,8 @@ export interface RestoreOptions {
   topics: NameMatcher;
   map: NameMap;
   addPartitions: boolean;
+  /** Offsets behind a group's live ones are written too (else: will not, with the records it would re-read). */
+  allowRewind?: boolean;
   replicationFactor?: number;
   schemasTopic: string;
 }
@@ -234,6 +236,8 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
       const set: Array<{ topic: string; partition: number; offset: string; from: string | null }> = [];
       let beyondEnd = 0;
       const missingTopics = new Set<string>();
+      const rewinds: string[] = [];
+      let reread = 0n;
       for (const x of offsets) {
         const parts = topicsAfter.get(x.topic);
         if (parts === undefined || x.partition >= parts) {
@@ -242,6 +246,11 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
         }
         const from = live?.offsets.get(`${x.topic}:${x.partition}`);
         if (from !== undefined && from.toString() === x.offset) continue;
+        if (from !== undefined && BigInt(x.offset) < from && !o.allowRewind) {
+          rewinds.push(`${x.topic}-${x.partition}: ${from} → ${x.offset}`);
+          reread += from - BigInt(x.offset);
+          continue;
+        }
         const end = t.ends.get(x.topic)?.[x.partition] ?? 0n;
         if (BigInt(x.offset) > end) beyondEnd++;
         set.push({ ...x, from: from === undefined ? null : from.toString() });
@@ -250,6 +259,11 @@ export function planRestore(m: Manifest, t: TargetState, o: RestoreOptions): Res
         willNot.push({
           what: `offsets of group ${g.groupId} on ${[...missingTopics].slice(0, 5).join(', ')}${missingTopics.size > 5 ? ` and ${missingTopics.size - 5} more` : ''}`,
           reason: `those partitions do not exist on ${t.cluster} and will not be created`,
+        });
+      if (rewinds.length)
+        willNot.push({
+          what: `offsets of group ${g.groupId} on ${rewinds.length} partition(s) (${rewinds.slice(0, 5).join(', ')}${rewinds.length > 5 ? ', …' : ''})`,
+          reason: `they are behind where the group is on ${t.cluster}: its consumers would read ${reread} record(s) again. Pass --allow-rewind to move it back`,
         });
       if (set.length) actions.push({ kind: 'set-offsets', group: g.groupId, offsets: set, beyondEnd });
     }

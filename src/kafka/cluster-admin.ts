@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { createKafkaClient } from './client.js';
 import { createTopicsReady } from './create-topics.js';
 import { withKafkaDeadline } from './deadline.js';
+import { incrementalAlterTopicConfigs } from './incremental-configs.js';
 import {
   ACL_OPERATIONS,
   ACL_PATTERN_TYPES,
@@ -16,6 +17,7 @@ import {
   type ConfigValue,
   type TopicDefinition,
 } from './metadata-types.js';
+import { lazyRawCluster } from './raw-cluster.js';
 import type { CommittedOffset } from './types.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -70,6 +72,7 @@ const toKafkaAcl = (b: AclBinding) => ({
 export class ClusterAdmin {
   private readonly client;
   private readonly admin;
+  private readonly raw;
   private connected?: Promise<void>;
 
   constructor(
@@ -79,6 +82,7 @@ export class ClusterAdmin {
   ) {
     this.client = createKafkaClient(clusterName, cfg, log);
     this.admin = this.client.admin();
+    this.raw = lazyRawCluster(this.client);
   }
 
   private timed<T>(what: string, work: () => Promise<T>, ms?: number): Promise<T> {
@@ -278,20 +282,21 @@ export class ClusterAdmin {
     );
   }
 
-  /** Replaces the topic's overrides with `overrides` (AlterConfigs is not incremental: pass the full set). */
-  async setTopicOverrides(topic: string, overrides: Record<string, string>): Promise<void> {
-    await this.timed(`altering configs of ${topic}`, () =>
-      this.admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          {
-            type: ConfigResourceTypes.TOPIC,
-            name: topic,
-            configEntries: Object.entries(overrides).map(([name, value]) => ({ name, value })),
-          },
-        ],
-      }),
-    );
+  /**
+   * Sets these topic configs one by one (IncrementalAlterConfigs): every other override stays as the broker has it,
+   * including values it withholds and changes made meanwhile.
+   */
+  async setTopicConfigs(topic: string, set: Record<string, string>): Promise<void> {
+    await this.timed(`altering configs of ${topic}`, async () => {
+      const cluster = await this.raw.get();
+      await cluster.addTargetTopic(topic);
+      await incrementalAlterTopicConfigs(
+        cluster,
+        topic,
+        Object.entries(set).map(([name, value]) => ({ name, op: 'set' as const, value })),
+        this.cfg.timeouts.requestMs,
+      );
+    });
   }
 
   /** Deletes topics (their data and their groups' commits) and waits until the metadata no longer lists them. */
@@ -397,6 +402,6 @@ export class ClusterAdmin {
   }
 
   async close(): Promise<void> {
-    await this.admin.disconnect().catch(() => undefined);
+    await Promise.allSettled([this.admin.disconnect(), this.raw.close()]);
   }
 }

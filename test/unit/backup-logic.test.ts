@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareFlow } from '../../src/backup/drift.js';
 import { checksumOf, MANIFEST_FORMAT, type Manifest, parseManifest } from '../../src/backup/manifest.js';
 import { flowNameMap, IDENTITY } from '../../src/backup/name-map.js';
+import { describeAction } from '../../src/backup/restore-apply.js';
 import { planRestore, RESTORE_PARTS, type TargetState } from '../../src/backup/restore-plan.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { AclBinding, TopicDefinition } from '../../src/kafka/metadata-types.js';
@@ -101,6 +102,58 @@ describe('manifest', () => {
 });
 
 describe('planRestore', () => {
+  it('group offsets: before → after per partition; a rewind is refused with the records it would re-read, unless allowed', () => {
+    const m = manifest({
+      topics: [topic('orders', 2, {})],
+      groups: [
+        {
+          groupId: 'g',
+          state: 'Empty',
+          offsets: [
+            { topic: 'orders', partition: 0, offset: '80' },
+            { topic: 'orders', partition: 1, offset: '50' },
+          ],
+        },
+      ],
+    });
+    const t = target({
+      topics: new Map([['orders', { partitions: 2, replicationFactor: 1, overrides: {} }]]),
+      ends: new Map([['orders', [200n, 200n]]]),
+      groups: new Map([
+        [
+          'g',
+          {
+            state: 'Empty',
+            members: 0,
+            offsets: new Map([
+              ['orders:0', 120n],
+              ['orders:1', 10n],
+            ]),
+          },
+        ],
+      ]),
+    });
+    const p = planRestore(m, t, options);
+    expect(p.actions).toEqual([
+      {
+        kind: 'set-offsets',
+        group: 'g',
+        offsets: [{ topic: 'orders', partition: 1, offset: '50', from: '10' }],
+        beyondEnd: 0,
+      },
+    ]);
+    expect(describeAction(p.actions[0]!)).toContain('orders-1: 10 → 50');
+    expect(p.willNot).toContainEqual({
+      what: 'offsets of group g on 1 partition(s) (orders-0: 120 → 80)',
+      reason:
+        'they are behind where the group is on dr: its consumers would read 40 record(s) again. Pass --allow-rewind to move it back',
+    });
+    const allowed = planRestore(m, t, { ...options, allowRewind: true });
+    expect(describeAction(allowed.actions[0]!)).toContain('orders-0: 120 → 80');
+    expect(describeAction(allowed.actions[0]!)).toContain('rewinds 1 partition(s)');
+    expect(allowed.hash).not.toBe(p.hash);
+  });
+
   it('creates what is missing with its topic-level configs only, and plans nothing once the target matches', () => {
     const m = manifest({
       topics: [
