@@ -205,7 +205,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       port: o.port,
       slackApiUrl: o.slackApiUrl,
       registry: REGISTRY,
-      enqueue: (job) => queue.enqueue(job),
+      enqueue: (job, responseUrl) => queue.enqueue(job, responseUrl),
       onClick: (click) => handleClick(decisions, click),
     });
     await rt.app.start();

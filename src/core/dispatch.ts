@@ -81,9 +81,10 @@ export async function dispatch(
   }
 }
 
-/** Logs the failure; for Slack, an internal error is summarised (see `summarizeInternal`). */
+/** Logs the failure; outside the terminal, an internal error is summarised (see `summarizeInternal`). */
 function internalForSlack(e: KdrError, transport: string, log: Logger, started: number): KdrError {
-  const shown = transport === 'slack' ? summarizeInternal(e) : { error: e };
+  // 'worker' runs commands typed in Slack: only the terminal shows an internal error whole
+  const shown = transport === 'cli' ? { error: e } : summarizeInternal(e);
   log.warn({ code: e.code, err: e.message, ms: Date.now() - started, ...shown.detail }, 'command failed');
   return shown.error;
 }

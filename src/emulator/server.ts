@@ -22,6 +22,9 @@ const RESPONSE_URL_MAX_USES = 5;
  * response_url), enforces Block Kit limits with `invalid_blocks`, flags >1 post/s per channel, injects faults,
  * and records everything for tests under /_emulator/*.
  */
+/** Methods that post into a channel: refused with not_in_channel where the bot is not a member. */
+const CHANNEL_POSTS = new Set(['chat.postMessage', 'chat.update', 'files.completeUploadExternal']);
+
 export class SlackEmulator {
   readonly state = new EmulatorState();
   readonly socketMode = new SocketModeHub();
@@ -79,6 +82,7 @@ export class SlackEmulator {
     const fault = this.state.takeFault(method);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     let status = 200;
+    let wait = 0;
     let answer: Record<string, unknown>;
     const headers: Record<string, string> = {};
     if (fault?.status === 429) {
@@ -96,6 +100,18 @@ export class SlackEmulator {
         : { ok: false, error: 'not_allowed_token_type' };
     } else if (this.opts.tokens?.length ? !this.opts.tokens.includes(token) : !token.startsWith('xoxb-')) {
       answer = { ok: false, error: 'invalid_auth' };
+    } else if (
+      CHANNEL_POSTS.has(method) &&
+      this.state.notIn.has(String(args.channel ?? args.channel_id ?? ''))
+    ) {
+      answer = { ok: false, error: 'not_in_channel' };
+    } else if (
+      method === 'chat.postMessage' &&
+      this.rateLimited(String(args.channel ?? ''), (w) => (wait = w))
+    ) {
+      status = 429;
+      headers['retry-after'] = String(wait);
+      answer = { ok: false, error: 'ratelimited' };
     } else {
       const impl = METHODS[method];
       answer = impl ? impl(this.state, args) : { ok: false, error: 'unknown_method' };
@@ -109,6 +125,13 @@ export class SlackEmulator {
       response: answer,
     });
     send(res, status, answer, headers);
+  }
+
+  /** Takes a post token for the channel; when there is none, hands the Retry-After seconds to `wait` and says so. */
+  private rateLimited(channel: string, wait: (seconds: number) => void): boolean {
+    const w = this.state.takePostToken(channel);
+    wait(w);
+    return w > 0;
   }
 
   /** The upload_url step of files.uploadV2: the bytes must match the announced length. */
@@ -163,6 +186,15 @@ export class SlackEmulator {
       case 'POST /_emulator/reset':
         s.reset();
         return send(res, 200, { ok: true });
+      case 'POST /_emulator/membership': {
+        // { channel, member }: whether the bot is in the channel (not: posts there answer not_in_channel)
+        const m = JSON.parse(raw || '{}') as { channel?: string; member?: boolean };
+        if (m.channel) {
+          if (m.member === false) s.notIn.add(m.channel);
+          else s.notIn.delete(m.channel);
+        }
+        return send(res, 200, { ok: true });
+      }
       case 'POST /_emulator/faults':
         s.faults.push(JSON.parse(raw) as Fault);
         return send(res, 200, { ok: true });

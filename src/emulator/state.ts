@@ -38,6 +38,9 @@ export interface StoredFile {
   threadTs?: string;
 }
 
+/** Posts to one channel Slack accepts in a burst before it answers 429 with Retry-After. */
+export const POST_BURST = 5;
+
 /** The workspace's people: the sandbox config's approvers (U0ALICE, U0BOB) and a few others. */
 export const EMULATOR_USERS: Record<string, string> = {
   U0ALICE: 'Alice Oncall',
@@ -77,6 +80,25 @@ export class EmulatorState {
     this.lastPostAt.set(channel, now);
   }
 
+  /** Channels the bot is not a member of: posting there answers `not_in_channel`, as Slack does. */
+  notIn = new Set<string>();
+  /** chat.postMessage per channel: a burst of POST_BURST, then one per second (Slack's special limit). */
+  private buckets = new Map<string, { tokens: number; at: number }>();
+
+  /** Seconds to wait before the next post to `channel` is accepted (0: take it now). */
+  takePostToken(channel: string): number {
+    const now = Date.now();
+    const b = this.buckets.get(channel) ?? { tokens: POST_BURST, at: now };
+    b.tokens = Math.min(POST_BURST, b.tokens + (now - b.at) / 1000);
+    b.at = now;
+    this.buckets.set(channel, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil(1 - b.tokens));
+  }
+
   takeFault(method: string): Fault | undefined {
     const f = this.faults.find((x) => (x.method === method || x.method === '*') && x.times > 0);
     if (f) f.times--;
@@ -91,5 +113,7 @@ export class EmulatorState {
     this.paceViolations = [];
     this.faults = [];
     this.lastPostAt.clear();
+    this.notIn.clear();
+    this.buckets.clear();
   }
 }

@@ -3,19 +3,23 @@ import { KdrError } from '../core/errors.js';
 import { withTimeout } from '../core/timeout.js';
 import { COMMAND_QUEUE, type CommandJob } from './jobs.js';
 import { redisForProducer } from './redis.js';
+import { saveResponseUrls } from './response-urls.js';
 
 /** The bot's side of the command queue. */
 export class CommandQueue {
   private readonly queue: Queue;
   private readonly redis;
 
-  constructor(redisUrl: string, prefix = 'kdr') {
+  constructor(
+    redisUrl: string,
+    private readonly prefix = 'kdr',
+  ) {
     this.redis = redisForProducer(redisUrl);
     this.redis.on('error', () => undefined); // reported per enqueue, not as an unhandled event
     this.queue = new Queue(COMMAND_QUEUE, { connection: this.redis, prefix });
   }
 
-  private pending: Array<{ data: CommandJob; done: (err?: Error) => void }> = [];
+  private pending: Array<{ data: CommandJob; responseUrl?: string; done: (err?: Error) => void }> = [];
   private flushScheduled = false;
 
   /**
@@ -24,10 +28,14 @@ export class CommandQueue {
    * (`addBulk`): under a burst of commands the acknowledgements of the requests already received go out first,
    * and the queue costs one Redis call per burst instead of one per command.
    */
-  enqueue(data: CommandJob): Promise<void> {
+  enqueue(data: CommandJob, responseUrl?: string): Promise<void> {
     // typed here; validated by the worker when it takes the job (commandJobSchema)
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({
+        data,
+        ...(responseUrl ? { responseUrl } : {}),
+        done: (err) => (err ? reject(err) : resolve()),
+      });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => void this.flush());
@@ -40,6 +48,16 @@ export class CommandQueue {
     this.pending = [];
     this.flushScheduled = false;
     try {
+      // the response_urls first: a job never runs before the way back to its user is known
+      await withTimeout(
+        'Redis (job queue)',
+        1500,
+        saveResponseUrls(
+          this.redis,
+          this.prefix,
+          batch.flatMap((b) => (b.responseUrl ? [{ requestId: b.data.requestId, url: b.responseUrl }] : [])),
+        ),
+      );
       await withTimeout(
         'Redis (job queue)',
         1500,

@@ -10,9 +10,11 @@ import type { Logger } from '../core/logger.js';
 import type { CommandRegistry } from '../core/registry.js';
 import type { Ports } from '../pipeline/ports.js';
 import type { RunbookDeps } from '../runbook/engine.js';
+import { postToResponseUrl, slackErrorOf, undeliveredReason } from '../slack/undelivered.js';
 import { Coalescer } from './coalesce.js';
 import { COMMAND_QUEUE, type CommandJobResult, commandJobSchema } from './jobs.js';
 import { redisForWorker } from './redis.js';
+import { responseUrlOf } from './response-urls.js';
 
 export interface CommandWorkerOptions {
   config: Config;
@@ -33,6 +35,8 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
   const { plans } = opts.ports;
   // identical read-only commands within this window share one answer (worker.coalesce, 0 disables)
   const coalescer = new Coalescer<Outcome>(opts.config.worker.coalesce);
+  // non-blocking reads beside BullMQ's blocking connection (the response_urls)
+  const state = redisForWorker(opts.config.redis.url);
   const worker = new Worker(
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {
@@ -63,16 +67,33 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
       const line = parseCommandLine(opts.registry, data.text);
       const outcome =
         line.ok && !line.command.mutates ? await coalescer.run(data.text.trim(), run) : await run();
-      const posted = await opts.poster.postMessage(data.channelId, {
-        text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,
-        blocks: [
-          {
-            type: 'context',
-            elements: [{ type: 'mrkdwn', text: `<@${data.userId}> ran \`/kdr ${data.text}\`` }],
-          },
-          ...outcome.blocks,
-        ],
-      });
+      let posted: { channel: string; ts: string };
+      try {
+        posted = await opts.poster.postMessage(data.channelId, {
+          text: `<@${data.userId}> /kdr ${data.text}\n${outcome.summary}`,
+          blocks: [
+            {
+              type: 'context',
+              elements: [{ type: 'mrkdwn', text: `<@${data.userId}> ran \`/kdr ${data.text}\`` }],
+            },
+            ...outcome.blocks,
+          ],
+        });
+      } catch (err) {
+        // the answer must not vanish: it goes to the person through the command's response_url, with the reason
+        const why = slackErrorOf(err);
+        const url = await responseUrlOf(state, prefix, data.requestId);
+        log.warn(
+          { err: (err as Error).message, slackError: why, fallback: Boolean(url) },
+          'answer not posted',
+        );
+        if (!url) throw err;
+        await postToResponseUrl(
+          url,
+          `:warning: kdr could not post the answer to \`/kdr ${data.text}\` here: ${undeliveredReason(why)}.\n${outcome.summary}`,
+        );
+        return { kind: outcome.kind, summary: outcome.summary, channel: data.channelId, undelivered: why };
+      }
       const approval = outcome.kind === 'ok' ? approvalOf(outcome.data) : undefined;
       if (approval) await plans.setMessage(approval.id, posted.channel, posted.ts);
       if (outcome.kind === 'ok' && outcome.attachment) {
@@ -83,6 +104,7 @@ export function startCommandWorker(opts: CommandWorkerOptions): Worker {
     { connection, prefix, concurrency: opts.config.worker.concurrency },
   );
   worker.on('failed', (job, err) => opts.log.error({ job: job?.id, err: err.message }, 'command job failed'));
+  worker.on('closed', () => state.disconnect());
   return worker;
 }
 

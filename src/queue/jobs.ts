@@ -19,4 +19,6 @@ export interface CommandJobResult {
   summary: string;
   postedTs?: string;
   channel: string;
+  /** The Slack error that kept the answer out of the channel (it went to the person through response_url). */
+  undelivered?: string;
 }

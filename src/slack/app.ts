@@ -25,7 +25,8 @@ export interface SlackAppOptions {
   slackApiUrl?: string;
   /** The sub-commands (built by the entry point). */
   registry: CommandRegistry;
-  enqueue(job: CommandJob): Promise<void>;
+  /** Queues a command; its response_url (kept apart from the job) lets the worker answer when it cannot post. */
+  enqueue(job: CommandJob, responseUrl?: string): Promise<void>;
   /** Approve/Reject clicks, after the request was verified and acknowledged. */
   onClick?(click: Click): Promise<string>;
 }
@@ -147,14 +148,17 @@ export function createSlackApp(opts: SlackAppOptions): App {
       text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
     });
     try {
-      await opts.enqueue({
-        requestId,
-        text,
-        userId: command.user_id,
-        channelId: command.channel_id,
-        teamId: command.team_id,
-        requestedAt: new Date().toISOString(),
-      });
+      await opts.enqueue(
+        {
+          requestId,
+          text,
+          userId: command.user_id,
+          channelId: command.channel_id,
+          teamId: command.team_id,
+          requestedAt: new Date().toISOString(),
+        },
+        command.response_url,
+      );
       if (opts.log.isLevelEnabled('debug')) log().debug({ requestId, text }, 'command queued');
     } catch (err) {
       const e = asKdrError(err);
@@ -206,18 +210,22 @@ export function createSlackApp(opts: SlackAppOptions): App {
         team?: { id?: string };
         channel?: { id: string };
         container?: { channel_id?: string };
+        response_url?: string;
       };
       const text = commandFor((clicked as { value?: string }).value ?? '');
       const log = opts.log.child({ user: b.user.id, action: actionId });
       try {
-        await opts.enqueue({
-          requestId: randomUUID(),
-          text,
-          userId: b.user.id,
-          channelId: b.channel?.id ?? b.container?.channel_id ?? '',
-          ...(b.team?.id ? { teamId: b.team.id } : {}),
-          requestedAt: new Date().toISOString(),
-        });
+        await opts.enqueue(
+          {
+            requestId: randomUUID(),
+            text,
+            userId: b.user.id,
+            channelId: b.channel?.id ?? b.container?.channel_id ?? '',
+            ...(b.team?.id ? { teamId: b.team.id } : {}),
+            requestedAt: new Date().toISOString(),
+          },
+          b.response_url,
+        );
         log.info({ text }, 'run button queued');
       } catch (err) {
         const e = asKdrError(err);

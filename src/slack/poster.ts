@@ -8,6 +8,8 @@ export type { Attachment, Directory, Message, Poster };
 
 /** Slack allows about one post per second per channel; posts to one channel are spaced at least this far apart. */
 const CHANNEL_SPACING_MS = 1100;
+/** How long one call waits out Slack's 429s before it gives up (a DR bot does not deliver minutes late). */
+const RATE_LIMIT_BUDGET_MS = 10_000;
 
 export class SlackPoster implements Poster, Directory {
   private readonly client: WebClient;
@@ -83,19 +85,36 @@ export class SlackPoster implements Poster, Directory {
   }
 
   private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      const data = (err as { data?: { error?: string } }).data;
-      throw new KdrError(
-        'KDR_SLACK_API',
-        `Slack ${method} failed: ${data?.error ?? (err as Error).message}`,
-        {
-          hint: 'check the bot token, that the bot is in the channel, and Slack availability',
-          retriable: false,
-          cause: err,
-        },
-      );
+    const until = Date.now() + RATE_LIMIT_BUDGET_MS;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        // rate-limited: wait as Slack asks while the budget lasts; then the caller falls back (response_url)
+        const retryAfter =
+          (err as { code?: string; retryAfter?: number }).code === 'slack_webapi_rate_limited_error'
+            ? ((err as { retryAfter?: number }).retryAfter ?? 1) * 1000
+            : undefined;
+        if (retryAfter !== undefined && Date.now() + retryAfter <= until) {
+          await new Promise((r) => setTimeout(r, retryAfter));
+          continue;
+        }
+        throw this.failure(method, err);
+      }
     }
+  }
+
+  private failure(method: string, err: unknown): KdrError {
+    const data = (err as { data?: { error?: string } }).data;
+    const limited = (err as { code?: string }).code === 'slack_webapi_rate_limited_error';
+    return new KdrError(
+      'KDR_SLACK_API',
+      `Slack ${method} failed: ${limited ? 'ratelimited' : (data?.error ?? (err as Error).message)}`,
+      {
+        hint: 'check the bot token, that the bot is in the channel, and Slack availability',
+        retriable: false,
+        cause: err,
+      },
+    );
   }
 }

@@ -8,7 +8,8 @@ export function createWebClient(token: string, slackApiUrl?: string): WebClient 
   return new WebClient(token, {
     ...(slackApiUrl ? { slackApiUrl } : {}),
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 3000 },
-    rejectRateLimitedCalls: false,
+    // kdr waits out a 429 itself, within a budget (SlackPoster): web-api alone would wait as long as Slack asks
+    rejectRateLimitedCalls: true,
     timeout: 10_000,
   });
 }

@@ -22,6 +22,8 @@ const slash = (text: string, extra: Partial<Parameters<typeof sendSlashCommand>[
     ...extra,
   });
 
+const responses = () =>
+  [...rig.emulator.state.responseUrlUses.values()].flat().map((u) => JSON.stringify(u.body));
 const posts = () => rig.emulator.state.calls.filter((c) => c.method === 'chat.postMessage');
 const jobCount = async () => Object.values(await rig.runtime.queue!.counts()).reduce((a, b) => a + b, 0);
 
@@ -73,6 +75,59 @@ describe('Slack path: signed /kdr status -> ack -> BullMQ job -> worker -> chat.
     );
     expect(said).toContain('kdr does not know this action');
     expect(await jobCount()).toBe(jobs);
+  });
+
+  it('an answer that cannot be posted (kdr not in the channel) reaches the person through response_url, with what to do', async () => {
+    await fetch(`${rig.emulator.url}/_emulator/membership`, {
+      method: 'POST',
+      body: JSON.stringify({ channel: 'C0NOTIN', member: false }),
+    });
+    const r = await slash('status', { channelId: 'C0NOTIN' });
+    expect(r.status).toBe(200);
+    const said = await eventually('the answer through response_url', 30_000, async () =>
+      responses().find((b) => b.includes('could not post the answer to `/kdr status`')),
+    );
+    expect(said).toContain('kdr is not in this channel: invite it (`/invite @kdr`)');
+    expect(said).toContain('kdr status: 2/2 clusters reachable');
+    expect(said).toContain('"response_type":"ephemeral"');
+    expect(rig.emulator.state.messages.some((m) => m.channel === 'C0NOTIN')).toBe(false);
+    const refused = rig.emulator.state.calls.find(
+      (c) => c.method === 'chat.postMessage' && c.args.channel === 'C0NOTIN',
+    );
+    expect(refused?.response).toMatchObject({ ok: false, error: 'not_in_channel' });
+  });
+
+  it('the emulator rate-limits posts to one channel as Slack does: a burst, then 429 with Retry-After', async () => {
+    const post = () =>
+      fetch(`${rig.emulator.url}/api/chat.postMessage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${rig.botToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'C0BURST', text: 'x' }),
+      });
+    const answers: Response[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await post());
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers[5]?.status).toBe(429);
+    expect(Number(answers[5]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await answers[5]?.json()).toEqual({ ok: false, error: 'ratelimited' });
+  });
+
+  it('rate-limited beyond the client retries: the answer still reaches the person', async () => {
+    await fetch(`${rig.emulator.url}/_emulator/faults`, {
+      method: 'POST',
+      // Slack answers 429 for longer than kdr's 10 s budget for one post
+      body: JSON.stringify({ method: 'chat.postMessage', status: 429, retryAfter: 2, times: 1000 }),
+    });
+    try {
+      const r = await slash('status', { channelId: 'C0LIMITED' });
+      expect(r.status).toBe(200);
+      const said = await eventually('the answer through response_url', 60_000, async () =>
+        responses().find((b) => b.includes('could not post') && b.includes('rate-limiting')),
+      );
+      expect(said).toContain('kdr status: 2/2 clusters reachable');
+    } finally {
+      rig.emulator.state.faults = [];
+    }
   });
 
   it('refuses a bad signature with 401 and queues nothing', async () => {
