@@ -175,6 +175,20 @@ export const slackSchema = z.strictObject({
   approvalTtl: duration.default(1_800_000),
   /** Distinct approvers a plan needs (N of the M configured). */
   approvalsRequired: z.number().int().min(1).max(10).default(1),
+  /**
+   * Who may run what, where, per command name or `default`: channels (ids, `ops`, `incidents`, `stakeholders`, `dm`,
+   * `*`), users, usergroups. Absent: status and help anywhere, everything else in ops, incidents and DMs.
+   */
+  access: z
+    .record(
+      z.string(),
+      z.strictObject({
+        channels: z.array(z.string().min(1)).min(1).optional(),
+        users: z.array(z.string().min(1)).optional(),
+        usergroups: z.array(z.string().min(1)).optional(),
+      }),
+    )
+    .default({}),
 });
 
 const count = (min: number, max: number) =>

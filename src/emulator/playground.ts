@@ -29,7 +29,8 @@ form{display:flex;padding:10px;border-top:1px solid #ddd} form input{flex:1;padd
 <form id="slash"><input id="text" placeholder="/kdr status" autocomplete="off"><button>Send</button></form></main>
 <script>
 const $ = (id) => document.getElementById(id);
-let channel = 'C0KDROPS';
+// the channel typed into: ?channel=C… (default the sandbox's ops channel)
+let channel = new URLSearchParams(location.search).get('channel') || 'C0KDROPS';
 const esc = (s) => String(s ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const EMOJI = { white_check_mark: '\u2705', x: '\u274c', hourglass_flowing_sand: '\u23f3', gear: '\u2699\ufe0f', white_circle: '\u26aa', fast_forward: '\u23e9', leftwards_arrow_with_hook: '\u21a9\ufe0f', raising_hand: '\ud83d\ude4b', rotating_light: '\ud83d\udea8', warning: '\u26a0\ufe0f', scroll: '\ud83d\udcdc' };
 const mrkdwn = (t) => esc(t).replace(/:([a-z_]+):/g, (m, n) => EMOJI[n] ?? m).replace(/\`\`\`([\\s\\S]*?)\`\`\`/g, '<pre>$1</pre>').replace(/\\*([^*\\n]+)\\*/g, '<b>$1</b>')
@@ -45,7 +46,7 @@ let messages = [];
 async function refresh() {
   messages = await (await fetch('/_emulator/messages')).json();
   const me = $('user').value;
-  const names = [...new Set(['C0KDROPS', ...messages.map((m) => m.channel)])];
+  const names = [...new Set([channel, 'C0KDROPS', ...messages.map((m) => m.channel)])];
   $('channels').innerHTML = names.map((c) => '<button class="' + (c === channel ? 'on' : '') + '" data-c="' + esc(c) + '"># ' + esc(c) + '</button>').join('');
   const mine = messages.filter((m) => m.channel === channel && !m.threadTs && (!m.ephemeralTo || m.ephemeralTo === me));
   $('log').innerHTML = mine.map((m) => '<div class="msg' + (m.ephemeralTo ? ' eph' : '') + '" data-ts="' + m.ts + '"><div class="who">kdr' +

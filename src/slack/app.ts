@@ -4,11 +4,13 @@ import { APPROVE_ACTION, REJECT_ACTION } from '../approval/approval-view.js';
 import type { Click } from '../approval/decide.js';
 import type { Config } from '../config/load.js';
 import { dispatch, parseCommandLine } from '../core/dispatch.js';
-import { asKdrError } from '../core/errors.js';
+import { asKdrError, KdrError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CommandRegistry } from '../core/registry.js';
+import { withTimeout } from '../core/timeout.js';
 import type { CommandJob } from '../queue/jobs.js';
 import { RUN_ACTIONS } from '../runbook/run-actions.js';
+import { checkAccess } from './access.js';
 import { guardMessage } from './block-guard.js';
 import { boltLogger } from './bolt-logger.js';
 
@@ -86,6 +88,27 @@ export function createSlackApp(opts: SlackAppOptions): App {
       }
     : { signingSecret: opts.signingSecret, port: opts.port ?? 3000, customRoutes: [healthz] };
   const app = new App({ token: opts.botToken, logger, clientOptions, ...transport });
+  for (const key of Object.keys(opts.config.slack?.access ?? {}))
+    if (key !== 'default' && !opts.registry.find(key))
+      throw new KdrError('KDR_CONFIG', `slack.access.${key}: there is no command "${key}"`, {
+        hint: `name a command (${opts.registry.commands.map((c) => c.name).join(', ')}) or "default"`,
+      });
+  // user group members, for access rules that name groups: cached 5 minutes, asked within 1.5 s
+  const groups = new Map<string, { at: number; members: Promise<string[]> }>();
+  const membersOf = (g: string): Promise<string[]> => {
+    const hit = groups.get(g);
+    if (hit && Date.now() - hit.at < 300_000) return hit.members;
+    const members = withTimeout(
+      'usergroups.users.list',
+      1500,
+      app.client.usergroups.users.list({ usergroup: g }).then((r) => (r.users ?? []) as string[]),
+    );
+    groups.set(g, { at: Date.now(), members });
+    members.catch(() => groups.delete(g));
+    return members;
+  };
+  const access = (command: string, user: string, channel: string) =>
+    checkAccess(opts.config.slack, command, user, channel, membersOf);
 
   // Anything interactive that is not one of kdr's buttons (a button of an older kdr, a shortcut, a modal) is
   // acknowledged at once and answered, instead of Slack showing the person an error after 3 s.
@@ -126,6 +149,13 @@ export function createSlackApp(opts: SlackAppOptions): App {
         response_type: 'ephemeral',
         ...guardMessage({ text: parsed.outcome.text, blocks: parsed.outcome.blocks }),
       });
+      return;
+    }
+    // who may run what, where (slack.access): refused in the acknowledgement, nothing queued
+    const verdict = await access(parsed.command.name, command.user_id, command.channel_id);
+    if (!verdict.ok) {
+      log().info({ text }, 'refused by slack.access');
+      await ack({ response_type: 'ephemeral', text: `:no_entry: ${verdict.reason}` });
       return;
     }
     if (parsed.command.immediate) {
@@ -214,6 +244,20 @@ export function createSlackApp(opts: SlackAppOptions): App {
       };
       const text = commandFor((clicked as { value?: string }).value ?? '');
       const log = opts.log.child({ user: b.user.id, action: actionId });
+      const verdict = await access(
+        text.split(' ')[0] ?? '',
+        b.user.id,
+        b.channel?.id ?? b.container?.channel_id ?? '',
+      );
+      if (!verdict.ok) {
+        log.info({ text }, 'run button refused by slack.access');
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:no_entry: ${verdict.reason}`,
+        }).catch(() => undefined);
+        return;
+      }
       try {
         await opts.enqueue(
           {

@@ -326,11 +326,11 @@ export function saslProducer(user: 'producer' | 'legacy') {
   }).producer({ allowAutoTopicCreation: false });
 }
 
-/** `/kdr abort <run>` from U0ALICE in C0FOABT, approved by U0BOB; resolves once the run message says aborted. */
+/** `/kdr abort <run>` from U0ALICE in a direct message with kdr (D0FOABT), approved by U0BOB; resolves once the run message says aborted. */
 export async function abortThroughSlack(rig: SlackRig, run: string) {
-  await slash(rig, `abort ${run}`, 'U0ALICE', 'C0FOABT');
-  const plan = await eventually('the abort approval', 30_000, async () => currentButton(rig, 'C0FOABT'));
-  await clickButton(rig, 'C0FOABT', plan, 'U0BOB');
+  await slash(rig, `abort ${run}`, 'U0ALICE', 'D0FOABT');
+  const plan = await eventually('the abort approval', 30_000, async () => currentButton(rig, 'D0FOABT'));
+  await clickButton(rig, 'D0FOABT', plan, 'U0BOB');
   await eventually('aborted', 60_000, async () =>
     runMessageText(rig, 'C0FOINC').includes('· aborted') ? true : undefined,
   );

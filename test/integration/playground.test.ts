@@ -77,7 +77,8 @@ describe('a failover run in the playground', () => {
     cleanups.push(() => runRig.stop());
     const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } });
     page.on('dialog', (d) => void d.accept());
-    await page.goto(`${runRig.emulator.url}/playground`);
+    // typed in the flow's ops channel: outside kdr's channels a failover is refused (slack.access defaults)
+    await page.goto(`${runRig.emulator.url}/playground?channel=C0FOOPS`);
     await page.selectOption('#user', 'U0ALICE');
     await page.fill('#text', `/kdr failover ${f.flow}`);
     await page.click('#slash button');
