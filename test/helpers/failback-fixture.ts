@@ -3,7 +3,7 @@ import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { approvalConfig } from './approvals.js';
 import { failoverFlow } from './failover-fixture.js';
 import { runsOf } from './runs.js';
-import { sandboxConfig, unique } from './sandbox.js';
+import { fixtureKafka, sandboxConfig, unique } from './sandbox.js';
 import { startSlackRig } from './slack.js';
 
 /**
@@ -28,4 +28,19 @@ export async function failedOverRig(
   const runs = runsOf(rig, f.file, prefix);
   const failover = await runs.complete(`failover ${f.flow}`);
   return { f, prefix, config, rig, runs, failover, reverse, rest };
+}
+
+/** `n` records (`orphan-0`…) written to the old primary's topic after the failover's freeze: orphaned writes. */
+export async function writeOrphans(bootstrap: string, topic: string, n = 7): Promise<void> {
+  const producer = fixtureKafka(bootstrap).producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: n }, (_, i) => ({ value: `orphan-${i}`, partition: i % 2 })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
 }

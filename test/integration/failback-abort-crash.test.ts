@@ -7,7 +7,7 @@ import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ConnectRest } from '../../src/mm2/connect-rest.js';
 import { connectRedis } from '../../src/queue/redis-ready.js';
 import { trailOf } from '../helpers/audit.js';
-import { failedOverRig } from '../helpers/failback-fixture.js';
+import { failedOverRig, writeOrphans } from '../helpers/failback-fixture.js';
 import { abortThroughSlack, approver } from '../helpers/failover-fixture.js';
 import { stepsText } from '../helpers/runs.js';
 import { createTopics, eventually, fixtureKafka, sandboxConfig } from '../helpers/sandbox.js';
@@ -58,14 +58,7 @@ describe('failback: orphaned writes, abort and a crashed worker', () => {
   it('orphaned writes are counted and refused until kept; abort after the reverse flow was created puts both clusters back', async () => {
     const { f, prefix, rig, runs, failover, reverse, forward, states } = await failedOver();
     // 7 records reach the old primary after the failover's freeze (a producer nobody stopped)
-    const producer = fixtureKafka(PRIMARY).producer();
-    await producer.connect();
-    await producer.send({
-      topic: f.topic,
-      acks: -1,
-      messages: Array.from({ length: 7 }, (_, i) => ({ value: `orphan-${i}`, partition: i % 2 })),
-    });
-    await producer.disconnect();
+    await writeOrphans(PRIMARY, f.topic);
     const primaryEnds = await endsOf(PRIMARY, f.topic);
 
     const refused = await runs.drive(await runs.open(`failback ${f.flow}`), undefined, (r) =>

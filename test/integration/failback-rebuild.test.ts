@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { GroupOffsetWriter } from '../../src/kafka/group-offset-writer.js';
-import { failedOverRig } from '../helpers/failback-fixture.js';
+import { failedOverRig, writeOrphans } from '../helpers/failback-fixture.js';
 import { runMessageText } from '../helpers/failover-fixture.js';
 import { stepsText } from '../helpers/runs.js';
 import { eventually, fixtureKafka, sandboxConfig } from '../helpers/sandbox.js';
@@ -62,14 +62,7 @@ describe('failback --orphans rebuild on the real sandbox, through Slack', () => 
       { topic: f.topic, partition: 1, offset: 3n },
     ]);
     await onPrimary.close();
-    const producer = fixtureKafka(PRIMARY).producer();
-    await producer.connect();
-    await producer.send({
-      topic: f.topic,
-      acks: -1,
-      messages: Array.from({ length: 7 }, (_, i) => ({ value: `orphan-${i}`, partition: i % 2 })),
-    });
-    await producer.disconnect();
+    await writeOrphans(PRIMARY, f.topic);
     const drBefore = await partitions('dr', remote);
     expect((await partitions('primary', f.topic)).flat()).toContain('orphan-6');
 
