@@ -26,6 +26,7 @@ const args = z
     json: z.boolean().optional(),
     from: z.enum(['auto', 'index', 'scan'], { message: 'expected auto, index or scan' }).optional(),
     failback: z.boolean().optional(),
+    exact: z.boolean().optional(),
     commit: z.boolean().optional(),
     yes: z.boolean().optional(),
     'allow-rewind': z.boolean().optional(),
@@ -43,6 +44,10 @@ const args = z
   .refine((a) => a.all || a.positionals.length > 0, 'name at least one consumer group, or --all')
   .refine((a) => !(a.all && a.positionals.length), 'either groups or --all, not both')
   .refine((a) => !a.verify || (a.positionals.length === 1 && !a.all), '--verify takes exactly one group')
+  .refine(
+    (a) => !(a.exact && a.failback),
+    '--exact proves failover translations; a failback inverts the forward syncs (see `translate --failback`)',
+  )
   .refine(
     (a) => !(a.commit && a.verify),
     '--commit and --verify are separate steps: commit, start the consumers, then verify',
@@ -91,6 +96,7 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
     all: Boolean(a.all),
     from: a.from ?? 'auto',
     failback,
+    exact: Boolean(a.exact),
     ...(ports?.checkpointIndex ? { index: ports.checkpointIndex } : {}),
   });
   return { kind: 'translation', ...report };
@@ -106,6 +112,7 @@ async function commit(ctx: CommandContext, flow: FlowConfig, a: Args): Promise<T
     allowRewind: Boolean(a['allow-rewind']),
     acceptStale: Boolean(a['accept-stale']),
     from: a.from ?? 'auto',
+    exact: Boolean(a.exact),
   });
   const r = await dispatchChange(ctx, offsetsChange, change, { yes: Boolean(a.yes) });
   if (r.kind === 'approval') return { kind: 'approval', plan: r.stored };
@@ -166,10 +173,11 @@ export const translate: CommandSpec<Args, TranslateResult> = {
   summary:
     "consumer offsets on the other cluster, exactly as MM2's checkpoints define them; --commit writes them",
   usage:
-    'translate <group…|--all> [--flow F] [--from auto|index|scan] [--failback] [--json] | translate <group…|--all> --commit [--yes] [--allow-rewind] [--accept-stale] | translate <group> --verify [--window 10s] [--samples 5]',
+    'translate <group…|--all> [--flow F] [--from auto|index|scan] [--exact | --failback] [--json] | translate <group…|--all> --commit [--yes] [--allow-rewind] [--accept-stale] | translate <group> --verify [--window 10s] [--samples 5]',
   examples: [
     'translate orders-app',
     'translate --all --flow primary-to-dr',
+    'translate orders-app --exact',
     'translate orders-app --commit',
     'translate --all --commit --flow primary-to-dr',
     'translate orders-app --verify --window 30s',
@@ -180,6 +188,7 @@ export const translate: CommandSpec<Args, TranslateResult> = {
     all: { type: 'boolean' },
     from: { type: 'string' },
     failback: { type: 'boolean' },
+    exact: { type: 'boolean' },
     commit: { type: 'boolean' },
     yes: { type: 'boolean' },
     'allow-rewind': { type: 'boolean' },

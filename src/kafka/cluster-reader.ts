@@ -4,6 +4,7 @@ import { createKafkaClient } from './client.js';
 import { withKafkaDeadline } from './deadline.js';
 import { fetchOnce, lazyRawCluster, type RawCluster } from './raw-cluster.js';
 import type { CommittedOffset, GroupInfo, PartitionEnds, TailRecord } from './types.js';
+import { readWindows, type WindowRequest, type WindowResult } from './window-reader.js';
 
 const FETCH_BYTES = 1 << 22;
 
@@ -175,6 +176,16 @@ export class ClusterReader {
         next = offset + 1n;
       }
     }
+  }
+
+  /**
+   * Many small ranges at once, batched per leader broker: data records with their transaction fate, keyed by
+   * `windowKey(topic, partition, from, to)`.
+   */
+  async windows(requests: WindowRequest[]): Promise<Map<string, WindowResult>> {
+    if (requests.length === 0) return new Map();
+    const cluster = await this.rawClusterFor([...new Set(requests.map((r) => r.topic))]);
+    return this.timed(`reading ${requests.length} record range(s)`, () => readWindows(cluster, requests));
   }
 
   private async rawCluster(topic: string): Promise<RawCluster> {

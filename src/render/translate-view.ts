@@ -21,6 +21,7 @@ function originLine(r: TranslationReport): string {
 
 function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POSITIVE_INFINITY): string {
   const rows = g.rows.slice(0, limit);
+  const exact = r.exact !== undefined;
   const body = table(
     [
       `topic (${r.to})`,
@@ -28,6 +29,7 @@ function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POS
       `committed (${r.from})`,
       r.direction === 'failover' ? 'checkpoint upstream' : 'sync downstream',
       'translated',
+      ...(exact ? ['by', 'MM2', 'saved'] : []),
       `committed (${r.to})`,
       'delta',
       `end (${r.to})`,
@@ -40,6 +42,13 @@ function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POS
       num(x.fromCommitted),
       num(x.basis),
       num(x.translated),
+      ...(exact
+        ? [
+            x.method === 'exact' ? 'kdr' : x.method === 'checkpoint' ? 'MM2' : '-',
+            num(x.exact?.mm2 ?? null),
+            num(x.exact?.rereadsSaved ?? null),
+          ]
+        : []),
       num(x.toCommitted),
       x.delta === null ? '-' : x.delta > 0 ? `+${x.delta}` : String(x.delta),
       num(x.toEnd),
@@ -47,9 +56,33 @@ function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POS
       x.flags.join(',') || 'ok',
     ]),
   );
-  return rows.length < g.rows.length
-    ? `${body}\n(${g.rows.length - rows.length} more partitions: see the attached file or --json)`
-    : body;
+  const more =
+    rows.length < g.rows.length
+      ? `\n(${g.rows.length - rows.length} more partitions: see the attached file or --json)`
+      : '';
+  return `${body}${more}${exact ? fallbacks(rows) : ''}`;
+}
+
+/** Why kdr fell back to MM2's figure, one line per reason with the partitions it applies to. */
+function fallbacks(rows: GroupTranslation['rows']): string {
+  const by = new Map<string, string[]>();
+  for (const x of rows) {
+    const why = x.exact?.reason ?? x.exact?.note;
+    if (why) by.set(why, [...(by.get(why) ?? []), `${x.toTopic}-${x.partition}`]);
+  }
+  return [...by]
+    .map(
+      ([why, at]) => `\n  ${at.slice(0, 4).join(', ')}${at.length > 4 ? ` (+${at.length - 4})` : ''}: ${why}`,
+    )
+    .join('');
+}
+
+function exactLine(r: TranslationReport): string[] {
+  const e = r.exact;
+  if (!e) return [];
+  return [
+    `exact: ${e.proven} of ${e.partitions} partition(s) proven record by record${e.syncsTopic ? ` (anchored on ${e.syncsTopic})` : ''}; ${e.rereadsSaved} re-read(s) saved against MM2's checkpoints; the others keep MM2's figure`,
+  ];
 }
 
 function groupHeader(r: TranslationReport, g: GroupTranslation): string {
@@ -58,7 +91,7 @@ function groupHeader(r: TranslationReport, g: GroupTranslation): string {
 }
 
 export function translationText(r: TranslationReport): string {
-  const parts = [originLine(r)];
+  const parts = [originLine(r), ...exactLine(r)];
   for (const p of r.problems) parts.push(`! ${p}`);
   if (r.groups.length === 0) parts.push('no groups to translate');
   for (const g of r.groups) parts.push('', groupHeader(r, g), rowsTable(r, g));
@@ -77,7 +110,9 @@ export const translationView: View<TranslationReport> = {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `*${originLine(r)}*${r.problems.map((p) => `\n:warning: ${p}`).join('')}`,
+          text: `*${originLine(r)}*${exactLine(r)
+            .map((l) => `\n${l}`)
+            .join('')}${r.problems.map((p) => `\n:warning: ${p}`).join('')}`,
         },
       },
     ];

@@ -8,6 +8,7 @@ import { remoteTopic, topicSource, upstreamTopic } from '../mm2/naming.js';
 import { scanOffsetSyncs } from '../mm2/topics.js';
 import type { CheckpointIndex } from './checkpoint-index.js';
 import { type CheckpointFrom, openCheckpoints } from './checkpoint-source.js';
+import { exactRows } from './exact-rows.js';
 import { failbackRows } from './failback.js';
 import { forwardRows } from './rows.js';
 import type { GroupTranslation, TranslationReport, TranslationRow } from './types.js';
@@ -18,6 +19,8 @@ export interface TranslateOptions {
   all: boolean;
   from: CheckpointFrom;
   failback: boolean;
+  /** Prove exact positions from the records themselves where possible (failover only). */
+  exact?: boolean;
   index?: CheckpointIndex;
   now?: () => number;
 }
@@ -87,13 +90,19 @@ async function failover(
       rpoMs: flow.rpo,
     }),
   }));
+  const exact = o.exact
+    ? await exactRows(source, target, flow, out, reach.ok ? null : reach.error!)
+    : undefined;
   const problems: string[] = [];
   if (!reach.ok) problems.push(`${flow.source} did not answer (${reach.error}): source commits not shown`);
   if (!cps.origin.topic)
     problems.push(
       `no checkpoints topic for ${flow.source} on ${flow.target}: MM2 has not checkpointed any group`,
     );
-  return report(o, now, flow.source, flow.target, reach, cps.origin, out, problems);
+  return {
+    ...report(o, now, flow.source, flow.target, reach, cps.origin, out, problems),
+    ...(exact ? { exact } : {}),
+  };
 }
 
 async function failback(source: ClusterReader, target: ClusterReader, o: TranslateOptions) {

@@ -18,6 +18,8 @@ export const offsetsArgs = z.object({
   allowRewind: z.boolean().default(false),
   acceptStale: z.boolean().default(false),
   from: z.enum(['auto', 'index', 'scan']).default('auto'),
+  /** Commit proven exact positions where kdr can prove them (failover only). */
+  exact: z.boolean().default(false),
 });
 export type OffsetsArgs = z.infer<typeof offsetsArgs>;
 
@@ -77,7 +79,9 @@ export const offsetsChange: Change<OffsetsArgs, OffsetsBody> = {
   args: offsetsArgs,
   resource: (a) => `offsets:${a.flow}:${a.failback ? 'failback' : 'failover'}`,
   planKey: (a) =>
-    short(`translate:${a.flow}:${a.failback ? 'failback' : 'failover'}:${a.all ? '*' : a.groups.join(',')}`),
+    short(
+      `translate:${a.flow}:${a.failback ? 'failback' : 'failover'}${a.exact ? ':exact' : ''}:${a.all ? '*' : a.groups.join(',')}`,
+    ),
   subject: (a, plan) => {
     const groups = plan
       ? [
@@ -104,6 +108,7 @@ export const offsetsChange: Change<OffsetsArgs, OffsetsBody> = {
       all: a.all,
       from: a.from,
       failback: a.failback,
+      exact: a.exact,
       ...(env.ports.checkpointIndex ? { index: env.ports.checkpointIndex } : {}),
     });
     const p = offsetsPlan(report, a);

@@ -22,6 +22,32 @@ export interface TranslationRow {
   /** Age of the checkpoint record the translation came from. */
   ageMs: number | null;
   flags: TranslationFlag[];
+  /** With `--exact`: where `translated` came from. */
+  method?: 'exact' | 'checkpoint';
+  /** With `--exact`: kdr's proof and MM2's figure side by side. */
+  exact?: ExactRow;
+}
+
+export interface ExactRow {
+  proven: boolean;
+  /** The proven target offset of the group's next record; null when kdr could not prove one. */
+  offset: number | null;
+  /** MM2's figure for the partition (the checkpoint's downstream offset); null without a checkpoint. */
+  mm2: number | null;
+  /** Records the group would read again with MM2's figure and not with kdr's (offset − mm2). */
+  rereadsSaved: number | null;
+  /** Why kdr fell back to MM2's figure for this partition. */
+  reason?: string;
+  /** Something worth knowing about MM2's figure (e.g. it is past the group's position). */
+  note?: string;
+}
+
+export interface ExactSummary {
+  partitions: number;
+  proven: number;
+  rereadsSaved: number;
+  /** The offset-syncs topic kdr anchored its proofs on. */
+  syncsTopic: string | null;
 }
 
 export interface GroupTranslation {
@@ -55,4 +81,6 @@ export interface TranslationReport {
   rpoMs: number;
   groups: GroupTranslation[];
   problems: string[];
+  /** With `--exact`: how many partitions were proven, and the re-reads saved against MM2's checkpoints. */
+  exact?: ExactSummary;
 }
