@@ -74,7 +74,9 @@ export async function readWindows(
     out.set(k, { records: [], logStartAbove: false, high: r.from });
     if (r.to > r.from) pending.set(k, { req: r, next: r.from, aborted: new Set() });
   }
+  let idle = 0;
   while (pending.size > 0) {
+    let moved = false;
     // One partition appears once per request to a broker; windows of the same partition take turns.
     const byLeader = new Map<number, Array<[string, Progress]>>();
     const seen = new Set<string>();
@@ -115,10 +117,9 @@ export async function readWindows(
             .find((r) => r.topicName === p.req.topic)
             ?.partitions.find((x) => x.partition === p.req.partition) as PartitionReply | undefined;
           const result = out.get(k)!;
-          if (!reply) {
-            pending.delete(k);
-            continue;
-          }
+          // a broker may leave a partition out of a full response: it is asked again next round
+          if (!reply) continue;
+          moved = true;
           if (reply.errorCode === OFFSET_OUT_OF_RANGE) {
             result.logStartAbove = true;
             pending.delete(k);
@@ -137,6 +138,14 @@ export async function readWindows(
         }
       }),
     );
+    if (!moved && ++idle >= 3)
+      throw Object.assign(
+        new Error(`fetch answered nothing for ${pending.size} partition range(s) three times`),
+        {
+          retriable: true,
+        },
+      );
+    if (moved) idle = 0;
   }
   return out;
 }
