@@ -1,5 +1,5 @@
 import type { ClusterReader } from '../kafka/cluster-reader.js';
-import { windowKey } from '../kafka/window-reader.js';
+import { type WindowRequest, type WindowResult, windowKey } from '../kafka/window-reader.js';
 import type { OffsetSync } from '../mm2/offset-sync-codec.js';
 import { anchorOf, type ExactOutcome, proveExact, tooFar, windowsFor } from './exact-proof.js';
 
@@ -36,8 +36,14 @@ export async function proveExactMany(
   });
   const open = plans.filter((p): p is Open => 'q' in p);
   const [src, dst] = await Promise.all([
-    source.windows(open.map((p) => ({ topic: p.q.sourceTopic, partition: p.q.partition, ...p.source }))),
-    target.windows(open.map((p) => ({ topic: p.q.targetTopic, partition: p.q.partition, ...p.target }))),
+    readMerged(
+      source,
+      open.map((p) => ({ topic: p.q.sourceTopic, partition: p.q.partition, ...p.source })),
+    ),
+    readMerged(
+      target,
+      open.map((p) => ({ topic: p.q.targetTopic, partition: p.q.partition, ...p.target })),
+    ),
   ]);
   return plans.map((p) => {
     if (!('q' in p)) return p;
@@ -45,4 +51,50 @@ export async function proveExactMany(
     const t = dst.get(windowKey(p.q.targetTopic, p.q.partition, p.target.from, p.target.to))!;
     return proveExact(p.q.committed, p.anchor, s, t);
   });
+}
+
+/**
+ * Many groups read the same partitions: overlapping windows of a partition are read once, as one range, and each
+ * window is cut from it. A range that starts below the log start is read again window by window, so one window
+ * past the deleted records is not lost to another.
+ */
+async function readMerged(
+  reader: ClusterReader,
+  windows: WindowRequest[],
+): Promise<Map<string, WindowResult>> {
+  const byPartition = new Map<string, WindowRequest[]>();
+  for (const w of windows) {
+    const k = `${w.topic}\u0000${w.partition}`;
+    byPartition.set(k, [...(byPartition.get(k) ?? []), w]);
+  }
+  const merged: WindowRequest[] = [];
+  for (const list of byPartition.values()) {
+    const sorted = [...list].sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+    let cur = { ...sorted[0]! };
+    for (const w of sorted.slice(1)) {
+      if (w.from <= cur.to) cur.to = w.to > cur.to ? w.to : cur.to;
+      else {
+        merged.push(cur);
+        cur = { ...w };
+      }
+    }
+    merged.push(cur);
+  }
+  const got = await reader.windows(merged);
+  const out = new Map<string, WindowResult>();
+  const again: WindowRequest[] = [];
+  for (const w of windows) {
+    const m = merged.find(
+      (x) => x.topic === w.topic && x.partition === w.partition && x.from <= w.from && w.to <= x.to,
+    )!;
+    const r = got.get(windowKey(m.topic, m.partition, m.from, m.to))!;
+    if (r.logStartAbove && m.from !== w.from) again.push(w);
+    out.set(windowKey(w.topic, w.partition, w.from, w.to), {
+      records: r.records.filter((x) => x.offset >= w.from && x.offset < w.to),
+      logStartAbove: r.logStartAbove,
+      high: r.high,
+    });
+  }
+  for (const [k, r] of await reader.windows(again)) out.set(k, r);
+  return out;
 }

@@ -6,6 +6,8 @@ import { ROOT, sandboxConfig } from './sandbox.js';
 
 export interface ExtraFlow {
   config: Config;
+  /** The configuration as written (for a config file a kdr process reads). */
+  raw: object;
   flow: FlowConfig;
   stop(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startExtraFlow(
   const config = parseConfig(JSON.stringify(raw), process.env, `${alias} test flow`);
   return {
     config,
+    raw,
     flow: config.flows[0]!,
     stop: async () => {
       for (const n of Object.values(names))
