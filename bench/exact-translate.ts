@@ -12,13 +12,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../src/core/logger.js';
 import { ClusterReader } from '../src/kafka/cluster-reader.js';
-import { GroupOffsetWriter } from '../src/kafka/group-offset-writer.js';
-import { ConnectRest } from '../src/mm2/connect-rest.js';
 import { gatherTranslation } from '../src/translate/gather.js';
 import { runKdr } from '../test/helpers/cli.js';
 import { seeded } from '../test/helpers/exact-truth.js';
-import { startExtraFlow } from '../test/helpers/extra-flow.js';
-import { createTopics, eventually, fixtureKafka, sandboxConfig } from '../test/helpers/sandbox.js';
+import { numberedFlow } from '../test/helpers/numbered-flow.js';
+import { eventually, sandboxConfig } from '../test/helpers/sandbox.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,68 +34,19 @@ const topic = `${alias}t-bench`;
 const sandbox = sandboxConfig();
 const log = createLogger('silent');
 
-async function commitAll(groups: string[], at: () => number) {
-  const w = new GroupOffsetWriter('primary', sandbox.clusters.primary!);
-  try {
-    for (const g of groups)
-      await w.commit(
-        g,
-        Array.from({ length: PARTS }, (_, partition) => ({ topic, partition, offset: BigInt(at()) })),
-      );
-  } finally {
-    await w.close();
-  }
-}
-
 async function main() {
-  const kafka = fixtureKafka(sandbox.clusters.primary!.bootstrap[0]!);
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await Promise.all([admin.connect(), producer.connect()]);
-  await createTopics(admin, { topics: [{ topic, numPartitions: PARTS }] });
-  // MM2's checkpoint connector has no task until it sees a group: the groups exist (at 0) before the flow starts.
   const groups = Array.from({ length: GROUPS }, (_, g) => `${alias}-g${g}`);
-  await commitAll(groups, () => 0);
-  // The flow starts before the records are written: MM2's checkpoint task loads the offset syncs written before it
-  // started pessimistically (only the newest per partition), so a group below it would get no checkpoint at all and
-  // the comparison with MM2 would be empty for it.
-  const extra = await startExtraFlow(
+  const { extra, commit } = await numberedFlow({
     alias,
-    `${alias}t-.*`,
-    { type: 'default', separator: '.' },
-    { 'offset.lag.max': '100' },
-  );
-  const rest = new ConnectRest(sandbox.clusters.dr!.connect!.url, 5000);
-  await eventually('both connectors running', 120_000, async () => {
-    const states = await Promise.all(
-      ['MirrorSourceConnector', 'MirrorCheckpointConnector'].map((c) =>
-        rest.connectorStatus(`${alias}->dr.${c}`),
-      ),
-    );
-    return states.every((s) => s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING'))
-      ? true
-      : undefined;
+    topic,
+    topics: `${alias}t-.*`,
+    partitions: PARTS,
+    records: RECORDS,
+    groups,
   });
-  for (let p = 0; p < PARTS; p++)
-    for (let i = 0; i < RECORDS; i += 50)
-      await producer.send({
-        topic,
-        messages: Array.from({ length: 50 }, (_, j) => ({
-          key: `${p}-${i + j}`,
-          value: `${p}|${i + j}`,
-          partition: p,
-        })),
-      });
-  await Promise.all([admin.disconnect(), producer.disconnect()]);
   const dr = new ClusterReader('dr', sandbox.clusters.dr!);
   try {
-    await eventually('mirrored', 180_000, async () =>
-      (await dr.topicExists(`${alias}.${topic}`)) &&
-      (await dr.ends(`${alias}.${topic}`)).every((e) => e.high === BigInt(RECORDS))
-        ? true
-        : undefined,
-    );
-    await commitAll(groups, () => rnd.int(1, RECORDS));
+    await commit(() => rnd.int(1, RECORDS));
     const run = (exact: boolean) =>
       gatherTranslation(extra.config, log, {
         flow: extra.flow,

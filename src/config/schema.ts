@@ -252,8 +252,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** How often the worker compares a fenced run's old primary with its frozen ends (split-brain watch). */
       watch: duration.default(3000),
+      /**
+       * The offsets step of a planned failover commits kdr's proven exact offsets where it can prove them (MM2's
+       * checkpoint elsewhere); false: MM2's checkpoints only.
+       */
+      exactOffsets: z.boolean().default(true),
     })
-    .default({ watch: 3000 }),
+    .default({ watch: 3000, exactOffsets: true }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
   audit: z

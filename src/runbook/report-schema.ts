@@ -60,7 +60,12 @@ export const runReportSchema = z.object({
     /** Unplanned: when the health check last saw the source's end offsets (writes after it are not counted). */
     lastSeenAt: when.optional(),
   }),
-  rereads: z.object({ predicted: ms.nullable(), observed: ms.nullable() }),
+  rereads: z.object({
+    predicted: ms.nullable(),
+    observed: ms.nullable(),
+    /** Planned failover with exact offsets: what MM2's checkpoints alone would have made the groups re-read. */
+    withMm2: ms.optional(),
+  }),
   splitBrain: z.object({ records: ms, partitions: ms }).nullable(),
   measurements: z.object({
     rtoMs: ms.optional(),
@@ -68,6 +73,7 @@ export const runReportSchema = z.object({
     rpoWindowMs: ms.optional(),
     rereadsPredicted: ms.optional(),
     rereadsObserved: ms.optional(),
+    rereadsMm2: ms.optional(),
   }),
   steps: z.array(step),
   problems: z.array(z.string()),
@@ -135,7 +141,11 @@ export function buildReport(run: Run, flow: FlowConfig): RunReport {
           ? 'records of the frozen ends not replicated when the flow was fenced (0 after a full drain)'
           : "a lower bound: source end offsets the health check last saw minus MM2's stored positions; records written after that sight are not counted; the window is the heartbeat age at assess",
     },
-    rereads: { predicted: m.rereadsPredicted ?? null, observed: m.rereadsObserved ?? null },
+    rereads: {
+      predicted: m.rereadsPredicted ?? null,
+      observed: m.rereadsObserved ?? null,
+      ...(m.rereadsMm2 !== undefined ? { withMm2: m.rereadsMm2 } : {}),
+    },
     splitBrain: run.splitBrain,
     measurements: m,
     steps: run.steps.map((s) => ({

@@ -12,11 +12,16 @@ export interface RereadRow {
   basis: number | null;
   /** The offset kdr committed on the target. */
   written: number;
+  /** What the offsets plan said the group re-reads there (0 where kdr proved the exact position). */
+  planned?: number;
 }
 
-/** Predicted: records between the translation's basis and where the group really was (1:1 beyond the basis). */
+/**
+ * Predicted: what the offsets plan said, else the records between the translation's basis and where the group
+ * really was (1:1 beyond the basis).
+ */
 export const predictedRereads = (r: RereadRow): number =>
-  r.basis === null ? 0 : Math.max(0, r.fromCommitted - r.basis);
+  r.planned ?? (r.basis === null ? 0 : Math.max(0, r.fromCommitted - r.basis));
 
 export const sameRecord = (a: TailRecord, b: TailRecord): boolean =>
   a.timestamp === b.timestamp &&

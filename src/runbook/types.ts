@@ -73,6 +73,8 @@ export interface Measurements {
   rpoWindowMs?: number;
   rereadsPredicted?: number;
   rereadsObserved?: number;
+  /** Planned failover with exact offsets: what MM2's checkpoints alone would have made the groups re-read. */
+  rereadsMm2?: number;
 }
 
 export interface Run {

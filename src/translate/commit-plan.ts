@@ -1,12 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { ErrorCode } from '../core/errors.js';
-import type { GroupTranslation, TranslationReport } from './types.js';
+import type { GroupTranslation, TranslationReport, TranslationRow } from './types.js';
 
 export interface OffsetChange {
   topic: string;
   partition: number;
   from: number | null;
   to: number;
+  /** Records the group reads again from `to` (its source commit minus the source offset `to` stands for). */
+  rereads?: number;
+  /** With `--exact`: who found `to` (kdr's proof or MM2's checkpoint), and MM2's own figure and re-reads. */
+  by?: 'kdr' | 'mm2';
+  mm2?: number | null;
+  mm2Rereads?: number | null;
 }
 
 export interface CommitPlan {
@@ -37,6 +43,27 @@ export interface CommitOptions {
 const list = (xs: string[]) =>
   `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? `, … (${xs.length} in all)` : ''}`;
 
+/** What a plan's hash binds: the write itself, not the figures shown beside it. */
+export const written = (c: OffsetChange) => ({
+  topic: c.topic,
+  partition: c.partition,
+  from: c.from,
+  to: c.to,
+});
+
+/** With `--exact`: what the group reads again after the write, and what MM2's checkpoint alone would cost. */
+function rereadsOf(r: TranslationRow): Partial<OffsetChange> {
+  if (!r.exact) return {};
+  const mm2Rereads = r.exact.mm2Rereads ?? null;
+  const rereads = r.exact.proven ? 0 : mm2Rereads;
+  return {
+    ...(rereads === null ? {} : { rereads: Math.max(0, rereads) }),
+    by: r.exact.proven ? 'kdr' : 'mm2',
+    mm2: r.exact.mm2,
+    mm2Rereads,
+  };
+}
+
 /** Pure: the offsets to write for one group, and every reason not to write them. */
 export function planCommit(
   report: TranslationReport,
@@ -55,7 +82,13 @@ export function planCommit(
           : 'no checkpoint yet: the consumer starts per its auto.offset.reset',
       });
     } else if (r.translated !== r.toCommitted) {
-      changes.push({ topic: r.toTopic, partition: r.partition, from: r.toCommitted, to: r.translated });
+      changes.push({
+        topic: r.toTopic,
+        partition: r.partition,
+        from: r.toCommitted,
+        to: r.translated,
+        ...rereadsOf(r),
+      });
     }
   }
   const body = {
@@ -63,11 +96,12 @@ export function planCommit(
     direction: report.direction,
     cluster: report.to,
     group: g.group,
-    changes,
+    changes: changes.map(written),
   };
   const plan: CommitPlan = {
     id: randomUUID(),
     ...body,
+    changes,
     skipped,
     hash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
   };

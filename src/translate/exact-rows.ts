@@ -1,5 +1,7 @@
 import type { FlowConfig } from '../config/load.js';
 import type { ClusterReader } from '../kafka/cluster-reader.js';
+import type { OffsetSync } from '../mm2/offset-sync-codec.js';
+import { expectedRereads } from '../mm2/rereads.js';
 import { scanOffsetSyncs } from '../mm2/topics.js';
 import { proveExactMany } from './exact.js';
 import type { ExactOutcome } from './exact-proof.js';
@@ -36,7 +38,7 @@ export async function exactRows(
       committed: BigInt(r.fromCommitted!),
     })),
   );
-  for (const [i, r] of asked.entries()) settle(r, outcomes[i]!, flow);
+  for (const [i, r] of asked.entries()) settle(r, outcomes[i]!, flow, scan.syncs);
   for (const r of rows)
     if (r.fromCommitted === null)
       settle(
@@ -48,7 +50,12 @@ export async function exactRows(
 }
 
 /** Puts one outcome into its row: kdr's offset where proven, MM2's (unchanged) where not, and both figures. */
-export function settle(r: TranslationRow, o: ExactOutcome, flow: FlowConfig): void {
+export function settle(
+  r: TranslationRow,
+  o: ExactOutcome,
+  flow: FlowConfig,
+  syncs?: Map<string, OffsetSync[]>,
+): void {
   const mm2 = r.translated;
   if (o.proven) {
     const offset = Number(o.offset);
@@ -60,6 +67,7 @@ export function settle(r: TranslationRow, o: ExactOutcome, flow: FlowConfig): vo
       offset,
       mm2,
       rereadsSaved: mm2 === null ? null : Math.max(0, offset - mm2),
+      mm2Rereads: mm2 === null ? null : offset - mm2,
       ...(mm2 !== null && mm2 > offset
         ? {
             note: `MM2's checkpoint (${mm2}) is past the group's position: it would skip ${mm2 - offset} record(s) (the group went back after it)`,
@@ -68,7 +76,11 @@ export function settle(r: TranslationRow, o: ExactOutcome, flow: FlowConfig): vo
     };
   } else {
     if (mm2 !== null) r.method = 'checkpoint';
-    r.exact = { proven: false, offset: null, mm2, rereadsSaved: null, reason: o.reason };
+    const mm2Rereads =
+      mm2 === null || r.fromCommitted === null
+        ? null
+        : expectedRereads(BigInt(r.fromCommitted), BigInt(mm2), syncs?.get(`${r.fromTopic}:${r.partition}`));
+    r.exact = { proven: false, offset: null, mm2, rereadsSaved: null, mm2Rereads, reason: o.reason };
   }
   r.flags = flagsOf(r, flow.rpo, r.fromCommitted !== null);
   r.delta = r.translated !== null && r.toCommitted !== null ? r.translated - r.toCommitted : null;

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { findFlow } from '../config/find-flow.js';
 import { KdrError } from '../core/errors.js';
 import type { Change } from '../pipeline/change.js';
-import { type OffsetChange, planCommit } from './commit-plan.js';
+import { type OffsetChange, planCommit, written } from './commit-plan.js';
 import { gatherTranslation } from './gather.js';
 import { offsetsPlanText } from './offsets-text.js';
-import type { OffsetsBody } from './offsets-types.js';
+import type { GroupOffsets, OffsetsBody } from './offsets-types.js';
 import type { TranslationReport } from './types.js';
 
 export const offsetsArgs = z.object({
@@ -28,6 +28,17 @@ export type { GroupOffsets, OffsetsBody } from './offsets-types.js';
 const key = (topic: string, partition: number) => `${topic}:${partition}`;
 const short = (s: string) => (s.length > 120 ? createHash('sha1').update(s).digest('hex') : s);
 
+/** A group's re-reads after the write, with kdr's offsets and with MM2's alone. */
+export function groupRereads(changes: OffsetChange[]): NonNullable<GroupOffsets['rereads']> {
+  return {
+    kdr: changes.reduce((n, c) => n + (c.rereads ?? 0), 0),
+    mm2: changes.reduce((n, c) => n + Math.max(0, c.mm2Rereads ?? 0), 0),
+    noCheckpoint: changes.filter((c) => c.mm2Rereads === null).length,
+    proven: changes.filter((c) => c.by === 'kdr').length,
+    partitions: changes.length,
+  };
+}
+
 /** The pure part: a translation report in, the offsets plan out. */
 export function offsetsPlan(report: TranslationReport, a: OffsetsArgs) {
   const body: OffsetsBody = {
@@ -42,7 +53,13 @@ export function offsetsPlan(report: TranslationReport, a: OffsetsArgs) {
     const { plan, refusals } = planCommit(report, g, a);
     if (refusals.length) body.refused.push({ group: g.group, refusals });
     else if (plan.changes.length === 0) body.unchanged.push(g.group);
-    else body.groups.push({ group: g.group, changes: plan.changes, skipped: plan.skipped });
+    else
+      body.groups.push({
+        group: g.group,
+        changes: plan.changes,
+        skipped: plan.skipped,
+        ...(report.exact ? { rereads: groupRereads(plan.changes) } : {}),
+      });
   }
   const hash = createHash('sha256')
     .update(
@@ -50,7 +67,7 @@ export function offsetsPlan(report: TranslationReport, a: OffsetsArgs) {
         flow: body.flow,
         direction: body.direction,
         cluster: body.cluster,
-        groups: body.groups.map((g) => ({ group: g.group, changes: g.changes })),
+        groups: body.groups.map((g) => ({ group: g.group, changes: g.changes.map(written) })),
         refused: body.refused.map((r) => ({ group: r.group, codes: r.refusals.map((x) => x.code) })),
       }),
     )

@@ -1,5 +1,5 @@
 import { table } from '../render/table.js';
-import type { OffsetsBody } from './offsets-types.js';
+import type { GroupOffsets, OffsetsBody } from './offsets-types.js';
 
 const num = (v: number | null) => (v === null ? '-' : String(v));
 
@@ -9,12 +9,21 @@ export function offsetsPlanText(b: OffsetsBody, hash: string): string {
   const lines = [
     `plan sha256 ${hash.slice(0, 12)}: commit offsets of ${b.groups.length === 1 ? `group ${b.groups[0]!.group}` : `${b.groups.length} group(s)`} (${partitions} partition(s)) on ${b.cluster} (${b.direction}, flow ${b.flow})`,
   ];
+  const exact = b.groups.some((g) => g.rereads);
+  if (exact) lines.push(...rereadsTable(b));
   if (b.groups.length)
     lines.push(
       table(
-        ['group', 'topic', 'p', 'from', 'to'],
+        ['group', 'topic', 'p', 'from', 'to', ...(exact ? ['by', 'MM2'] : [])],
         b.groups.flatMap((g) =>
-          g.changes.map((c) => [g.group, c.topic, String(c.partition), num(c.from), String(c.to)]),
+          g.changes.map((c) => [
+            g.group,
+            c.topic,
+            String(c.partition),
+            num(c.from),
+            String(c.to),
+            ...(exact ? [c.by === 'kdr' ? 'kdr' : 'MM2', num(c.mm2 ?? null)] : []),
+          ]),
         ),
       ),
     );
@@ -28,4 +37,26 @@ export function offsetsPlanText(b: OffsetsBody, hash: string): string {
   if (b.unchanged.length)
     lines.push(`already at the translated offsets (${b.unchanged.length}): ${b.unchanged.join(', ')}`);
   return lines.join('\n');
+}
+
+/** Per group: re-reads after failover with MM2's checkpoints alone and with kdr's proven offsets. */
+function rereadsTable(b: OffsetsBody): string[] {
+  const rows = b.groups.filter((g) => g.rereads);
+  const sum = (f: (r: NonNullable<GroupOffsets['rereads']>) => number) =>
+    rows.reduce((n, g) => n + f(g.rereads!), 0);
+  const mm2 = (r: NonNullable<GroupOffsets['rereads']>) =>
+    `${r.mm2}${r.noCheckpoint ? ` (+${r.noCheckpoint} p. without a checkpoint)` : ''}`;
+  return [
+    `re-reads after failover: ${sum((r) => r.mm2)} with MM2's checkpoints, ${sum((r) => r.kdr)} with kdr's (${sum((r) => r.proven)} of ${sum((r) => r.partitions)} partition(s) proven record by record; the others keep MM2's figure)`,
+    table(
+      ['group', 'partitions', 'proven', 're-reads with MM2', 'with kdr'],
+      rows.map((g) => [
+        g.group,
+        String(g.rereads!.partitions),
+        String(g.rereads!.proven),
+        mm2(g.rereads!),
+        String(g.rereads!.kdr),
+      ]),
+    ),
+  ];
 }

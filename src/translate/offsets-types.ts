@@ -6,6 +6,12 @@ export interface GroupOffsets {
   group: string;
   changes: OffsetChange[];
   skipped: Array<{ topic: string; partition: number; reason: string }>;
+  /**
+   * With `--exact`: records the group reads again after the write, with kdr's offsets and with MM2's checkpoints
+   * alone, over the partitions written; `noCheckpoint` partitions kdr proved have no MM2 figure at all (the
+   * consumer would start there per its auto.offset.reset).
+   */
+  rereads?: { kdr: number; mm2: number; noCheckpoint: number; proven: number; partitions: number };
 }
 
 /** One plan for many groups: what is written per group, which groups are refused (and why), which are done. */

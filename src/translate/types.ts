@@ -36,6 +36,11 @@ export interface ExactRow {
   mm2: number | null;
   /** Records the group would read again with MM2's figure and not with kdr's (offset − mm2). */
   rereadsSaved: number | null;
+  /**
+   * Records the group reads again with MM2's figure: proven, offset − mm2 (negative: MM2 would skip); else estimated
+   * from the offset syncs like `lag`'s predicted re-reads. Null without a checkpoint or a source commit.
+   */
+  mm2Rereads?: number | null;
   /** Why kdr fell back to MM2's figure for this partition. */
   reason?: string;
   /** Something worth knowing about MM2's figure (e.g. it is past the group's position). */

@@ -337,7 +337,7 @@ export async function abortThroughSlack(rig: SlackRig, run: string) {
 }
 
 /** Deletes the consumer groups whose names start with `prefix` (empty ones; a group with members stays). */
-async function deleteGroupsOf(bootstrap: string, prefix: string) {
+export async function deleteGroupsOf(bootstrap: string, prefix: string) {
   const admin = fixtureKafka(bootstrap).admin();
   await admin.connect();
   try {

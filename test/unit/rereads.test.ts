@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedRereads } from '../../src/health/lag.js';
+import { expectedRereads } from '../../src/mm2/rereads.js';
 
 const sync = (u: number, d: number) => ({
   topic: 't',

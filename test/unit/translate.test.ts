@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planCommit } from '../../src/translate/commit-plan.js';
 import { failbackRows, invertSync } from '../../src/translate/failback.js';
 import { forwardRows } from '../../src/translate/rows.js';
-import type { TranslationReport } from '../../src/translate/types.js';
+import type { ExactRow, TranslationReport, TranslationRow } from '../../src/translate/types.js';
 import { judgeTrend } from '../../src/translate/validate.js';
 
 const sync = (u: number, d: number) => ({
@@ -92,20 +92,21 @@ describe('failback inverts offset syncs', () => {
   });
 });
 
+const report = (over: Partial<TranslationReport> = {}): TranslationReport => ({
+  generatedAt: '',
+  flow: 'f',
+  direction: 'failover',
+  from: 'primary',
+  to: 'dr',
+  fromReachable: true,
+  origin: { kind: 'scan', topic: 't' },
+  rpoMs: 60_000,
+  groups: [],
+  problems: [],
+  ...over,
+});
+
 describe('commit plan', () => {
-  const report = (over: Partial<TranslationReport> = {}): TranslationReport => ({
-    generatedAt: '',
-    flow: 'f',
-    direction: 'failover',
-    from: 'primary',
-    to: 'dr',
-    fromReachable: true,
-    origin: { kind: 'scan', topic: 't' },
-    rpoMs: 60_000,
-    groups: [],
-    problems: [],
-    ...over,
-  });
   it('lists every refusal with its code; flags can be overridden where the issue allows', () => {
     const g = { group: 'g', toState: 'Stable', toMembers: 2, rows: rows() };
     const { refusals, plan } = planCommit(report(), g, { allowRewind: false, acceptStale: false });
@@ -135,6 +136,74 @@ describe('commit plan', () => {
       { topic: 'primary.orders', partition: 0, from: 9, to: 8 },
       { topic: 'primary.orders', partition: 1, from: null, to: 5 },
     ]);
+  });
+});
+
+describe('an exact offsets plan (translate --exact --commit, the planned failover offsets step)', () => {
+  const row = (p: number, committed: number, basis: number, translated: number, exact: ExactRow) => ({
+    fromTopic: 'orders',
+    toTopic: 'primary.orders',
+    partition: p,
+    fromCommitted: committed,
+    basis,
+    translated,
+    toCommitted: null,
+    delta: null,
+    toEnd: 100,
+    ageMs: 0,
+    flags: [],
+    exact,
+  });
+  const exactReport = (rows: TranslationRow[]) =>
+    report({
+      groups: [{ group: 'g', toState: 'Empty', toMembers: 0, rows }],
+      exact: {
+        partitions: rows.length,
+        proven: 1,
+        rereadsSaved: 39,
+        syncsTopic: 'mm2-offset-syncs.dr.internal',
+      },
+    });
+  it('shows per group the re-reads with MM2 and with kdr; the hash binds only the offsets written', async () => {
+    const { offsetsPlan, offsetsArgs } = await import('../../src/translate/offsets-change.js');
+    const rows = [
+      // proven: kdr 40 where MM2's checkpoint said 1 (39 re-reads saved)
+      row(0, 40, 40, 40, { proven: true, offset: 40, mm2: 1, rereadsSaved: 39, mm2Rereads: 39 }),
+      // fallback: MM2's checkpoint (12) stands for source offset 12, the group committed 15: 3 re-reads either way
+      row(1, 15, 15, 12, {
+        proven: false,
+        offset: null,
+        mm2: 12,
+        rereadsSaved: null,
+        mm2Rereads: 3,
+        reason: 'x',
+      }),
+      // proven where MM2 has no checkpoint at all
+      row(2, 7, 7, 7, { proven: true, offset: 7, mm2: null, rereadsSaved: null, mm2Rereads: null }),
+    ];
+    const a = offsetsArgs.parse({ flow: 'f', groups: ['g'], exact: true });
+    const p = offsetsPlan(exactReport(rows), a);
+    expect(p.body.groups[0]!.rereads).toEqual({ kdr: 3, mm2: 42, noCheckpoint: 1, proven: 2, partitions: 3 });
+    expect(p.body.groups[0]!.changes.map((c) => [c.to, c.by, c.mm2, c.rereads, c.mm2Rereads])).toEqual([
+      [40, 'kdr', 1, 0, 39],
+      [12, 'mm2', 12, 3, 3],
+      [7, 'kdr', null, 0, null],
+    ]);
+    expect(p.text).toContain(
+      "re-reads after failover: 42 with MM2's checkpoints, 3 with kdr's (2 of 3 partition(s) proven",
+    );
+    expect(p.text).toMatch(/g\s+3\s+2\s+42 \(\+1 p\. without a checkpoint\)\s+3/);
+    // the same offsets with other figures beside them: the same plan
+    const moved = rows.map((r) => ({ ...r }));
+    moved[1] = row(1, 16, 16, 12, {
+      proven: false,
+      offset: null,
+      mm2: 12,
+      rereadsSaved: null,
+      mm2Rereads: 4,
+      reason: 'x',
+    });
+    expect(offsetsPlan(exactReport(moved), a).hash).toBe(p.hash);
   });
 });
 

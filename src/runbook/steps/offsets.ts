@@ -1,6 +1,6 @@
 import { gatherTranslation } from '../../translate/gather.js';
 import { offsetsArgs, offsetsChange, offsetsPlan } from '../../translate/offsets-change.js';
-import type { OffsetsBody } from '../../translate/offsets-types.js';
+import type { GroupOffsets, OffsetsBody } from '../../translate/offsets-types.js';
 import { check, dataOf, type RunStep, type StepContext } from '../step.js';
 import type { Run } from '../types.js';
 import type { AssessData } from './assess.js';
@@ -9,19 +9,26 @@ import type { AssessData } from './assess.js';
 export interface OffsetsData {
   cluster: string;
   before: Record<string, Array<{ topic: string; partition: number; offset: number | null }>>;
-  written: Record<string, Array<{ topic: string; partition: number; offset: number }>>;
+  /** `rereads`: what the plan said the group reads again from `offset` on that partition. */
+  written: Record<string, Array<{ topic: string; partition: number; offset: number; rereads?: number }>>;
+  /** Planned failover with exact offsets: per group, re-reads with kdr's offsets and with MM2's alone. */
+  rereads?: Record<string, NonNullable<GroupOffsets['rereads']>>;
 }
 
+/** Exact offsets need both clusters: a planned failover (and the config's runbook.exactOffsets, on by default). */
 const argsOf = (ctx: StepContext, run: Run) =>
   offsetsArgs.parse({
     flow: ctx.flow.name,
     groups: dataOf<AssessData>(run, 'assess')?.groups ?? run.groups,
     from: 'scan',
+    exact: run.mode === 'planned' && ctx.config.runbook.exactOffsets,
   });
 
 /**
- * offsets (approval): translates every group of the run (one plan, one approval, all groups) from MM2's newest
- * checkpoints and commits them on the target (groups must be empty there; rewinds refused), reading each back.
+ * offsets (approval): translates every group of the run (one plan, one approval, all groups) and commits them; in a
+ * planned failover each partition's exact position is proven record by record where it can be (MM2's newest
+ * checkpoint elsewhere), and the plan shows per group the re-reads with MM2's checkpoints and with kdr's. It
+ * commits on the target (groups must be empty there; rewinds refused), reading each back.
  * Per-group progress: a worker that dies in the middle resumes without writing a group twice.
  */
 export const offsets: RunStep = {
@@ -77,9 +84,17 @@ export const offsets: RunStep = {
         written: Object.fromEntries(
           b.groups.map((g) => [
             g.group,
-            g.changes.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.to })),
+            g.changes.map((c) => ({
+              topic: c.topic,
+              partition: c.partition,
+              offset: c.to,
+              ...(c.rereads !== undefined ? { rereads: c.rereads } : {}),
+            })),
           ]),
         ),
+        ...(b.groups.some((g) => g.rereads)
+          ? { rereads: Object.fromEntries(b.groups.map((g) => [g.group, g.rereads!])) }
+          : {}),
       } satisfies OffsetsData,
     };
   },

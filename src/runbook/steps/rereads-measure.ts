@@ -15,6 +15,10 @@ export interface RereadFigures {
   observed: number | null;
   partitions: number;
   unmatched: number;
+  /** Per group: predicted (the plan's figure) and observed; observed null when a partition of it was not matched. */
+  groups?: Record<string, { predicted: number; observed: number | null }>;
+  /** Planned failover with exact offsets: what MM2's checkpoints alone would have made the groups re-read. */
+  mm2?: number;
 }
 
 async function read(r: ClusterReader, topic: string, partition: number, from: number, to: number) {
@@ -32,10 +36,13 @@ async function read(r: ClusterReader, topic: string, partition: number, from: nu
 /**
  * Predicted and observed re-reads of the groups the run moved (planned runs: the source must answer). The rows
  * come from the translation (where each group was on the source, what the translation stood on) and the offsets
- * step (what kdr wrote on the target); identical rows are measured once.
+ * step (what kdr wrote on the target, and what its plan said each partition re-reads); identical rows are measured
+ * once. Per group, so each group's observed figure can be held against its plan's.
  */
 export async function measureRereads(ctx: StepContext, run: Run): Promise<RereadFigures | undefined> {
-  const written = dataOf<OffsetsData>(run, 'offsets')?.written;
+  const data = dataOf<OffsetsData>(run, 'offsets');
+  const written = data?.written;
+  const mm2 = data?.rereads;
   if (run.mode !== 'planned' || !written) return undefined;
   const report = await gatherTranslation(ctx.config, ctx.log, {
     flow: ctx.flow,
@@ -57,6 +64,7 @@ export async function measureRereads(ctx: StepContext, run: Run): Promise<Reread
           fromCommitted: r.fromCommitted,
           basis: r.basis,
           written: w.offset,
+          ...(w.rereads !== undefined ? { planned: w.rereads } : {}),
         });
     }
   const source = new ClusterReader(ctx.flow.source, ctx.config.clusters[ctx.flow.source]!, ctx.log);
@@ -64,9 +72,10 @@ export async function measureRereads(ctx: StepContext, run: Run): Promise<Reread
   const seen = new Map<string, number | null>();
   let observed: number | null = null;
   let unmatched = 0;
+  const groups: NonNullable<RereadFigures['groups']> = {};
   try {
     for (const r of rows) {
-      const key = JSON.stringify([r.fromTopic, r.partition, r.fromCommitted, r.basis, r.written]);
+      const key = JSON.stringify([r.fromTopic, r.partition, r.fromCommitted, r.basis, r.written, r.planned]);
       if (!seen.has(key)) {
         let o: number | null = 0;
         if (r.fromCommitted > 0) {
@@ -86,6 +95,10 @@ export async function measureRereads(ctx: StepContext, run: Run): Promise<Reread
       const o = seen.get(key)!;
       if (o === null) unmatched++;
       else observed = (observed ?? 0) + o;
+      groups[r.group] ??= { predicted: 0, observed: 0 };
+      const g = groups[r.group]!;
+      g.predicted += predictedRereads(r);
+      g.observed = o === null || g.observed === null ? null : g.observed + o;
     }
   } finally {
     await Promise.all([source.close(), target.close()]);
@@ -95,5 +108,7 @@ export async function measureRereads(ctx: StepContext, run: Run): Promise<Reread
     observed,
     partitions: rows.length,
     unmatched,
+    groups,
+    ...(mm2 ? { mm2: Object.values(mm2).reduce((n, g) => n + g.mm2, 0) } : {}),
   };
 }

@@ -56,7 +56,7 @@ export const verify: RunStep = {
       ctx.log.warn({ err: err.message }, 're-reads not measured');
       return undefined;
     });
-    if (rereads)
+    if (rereads) {
       checks.push(
         check(
           're-reads observed (predicted)',
@@ -65,6 +65,22 @@ export const verify: RunStep = {
           'no skipped records',
         ),
       );
+      // each group's duplicates against its plan's figure (0 where kdr proved the exact position)
+      const over = Object.entries(rereads.groups ?? {}).filter(
+        ([, g]) => g.observed !== null && g.observed > g.predicted,
+      );
+      checks.push(
+        check(
+          'groups re-reading more than their plan said',
+          over.length === 0,
+          over
+            .slice(0, 5)
+            .map(([n, g]) => `${n} ${g.observed} > ${g.predicted}`)
+            .join(', ') || 'none',
+          'none',
+        ),
+      );
+    }
     const ok = checks.every((c) => c.pass);
     const idle = groups.length - active.length;
     return {
@@ -100,6 +116,7 @@ export function measure(run: Run) {
     rtoMs: Date.parse(to) - Date.parse(from),
     ...(rpoRecords !== null ? { rpoRecords } : {}),
     ...(rereads ? { rereadsPredicted: rereads.predicted } : {}),
+    ...(rereads?.mm2 !== undefined ? { rereadsMm2: rereads.mm2 } : {}),
     ...(rereads?.observed != null ? { rereadsObserved: rereads.observed } : {}),
     rpoWindowMs: run.mode === 'planned' && frozen ? 0 : (assessData?.heartbeatAgeMs ?? undefined),
   };
