@@ -15,6 +15,7 @@ import { FAILBACK_STEPS } from '../runbook/failback/index.js';
 import { RunStore } from '../runbook/run-store.js';
 import { FAILOVER_STEPS } from '../runbook/steps/index.js';
 import { CheckpointIndex } from '../translate/checkpoint-index.js';
+import { ExactProofStore } from '../translate/proof-store.js';
 
 /** The real ports on one Redis connection: plan store, locks, audit trail, progress, group offsets, index. */
 export function realPorts(config: Config, log: Logger, redis: Redis, audit?: AuditPort): Ports {
@@ -26,6 +27,7 @@ export function realPorts(config: Config, log: Logger, redis: Redis, audit?: Aud
     progress: new ProgressStore(redis, prefix),
     offsets: new KafkaGroupOffsets(config, log),
     checkpointIndex: new CheckpointIndex(redis, prefix),
+    proofs: new ExactProofStore(redis, prefix),
     runs: runStore(config, redis),
   };
 }

@@ -149,6 +149,13 @@ export const flowSchema = z.strictObject({
   driftCheck: z
     .strictObject({ every: z.union([z.literal('off'), duration]).default(300_000) })
     .default({ every: 300_000 }),
+  /**
+   * Scheduled exact proofs (worker): every group's position proven record by record while both clusters answer,
+   * kept in Redis for an unplanned failover (runbook.exactOffsets); "off" disables it.
+   */
+  exactProof: z
+    .strictObject({ every: z.union([z.literal('off'), duration]).default(60_000) })
+    .default({ every: 60_000 }),
 });
 
 const backupSchema = z.strictObject({

@@ -2,6 +2,7 @@ import type { PlanStorePort } from '../approval/plan-store-port.js';
 import type { AuditInput } from '../audit/audit-log.js';
 import type { LockPort } from '../locks/lock-port.js';
 import type { CheckpointIndex } from '../translate/checkpoint-index.js';
+import type { ExactProofsPort } from '../translate/proof-store.js';
 
 /** The audit trail as a writer sees it. */
 export interface AuditPort {
@@ -41,4 +42,6 @@ export interface Ports {
   runs?: { activeOn(cluster: string): Promise<string | undefined> };
   /** The worker's checkpoint index, where Redis is at hand (translation scans the topic without it). */
   checkpointIndex?: CheckpointIndex;
+  /** The worker's newest proven exact translations (an unplanned failover resumes from them). */
+  proofs?: ExactProofsPort;
 }

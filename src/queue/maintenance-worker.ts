@@ -10,12 +10,15 @@ import { HealthStore } from '../health/health-store.js';
 import { backupView } from '../render/backup-view.js';
 import { drillReminder } from '../runbook/drill-cadence.js';
 import { RunStore } from '../runbook/run-store.js';
+import { proveAndKeep } from '../translate/keep-proofs.js';
+import { ExactProofStore } from '../translate/proof-store.js';
 import { redisForWorker } from './redis.js';
 
 export const MAINTENANCE_QUEUE = 'kdr-maintenance';
 
 type Job =
   | { kind: 'drift'; flow: string }
+  | { kind: 'exact'; flow: string }
   | { kind: 'drill'; flow: string }
   | { kind: 'backup'; cluster: string; topics?: string };
 
@@ -28,7 +31,9 @@ export interface MaintenanceWorker {
 /**
  * Scheduled drift checks (`flows[].driftCheck.every`; new drift alerted once in the ops channel), drill reminders
  * (`flows[].drill`: the last successful drill older than `every`, checked every `remind`) and scheduled
- * backups (`backup.schedule`; summary and manifest posted to the ops channel), as BullMQ job schedulers.
+ * backups (`backup.schedule`; summary and manifest posted to the ops channel) and exact proofs
+ * (`flows[].exactProof.every`: every group's position proven and kept for an unplanned failover), as BullMQ job
+ * schedulers.
  */
 export async function startMaintenanceWorker(o: {
   config: Config;
@@ -40,6 +45,7 @@ export async function startMaintenanceWorker(o: {
   const memory = new DriftMemory(redis, prefix);
   const health = new HealthStore(redis, prefix);
   const runs = new RunStore(redis, prefix, join(o.config.dataDir, 'runs'));
+  const proofs = new ExactProofStore(redis, prefix);
   const ops = o.config.slack?.channels.ops;
   const log = o.log.child({ component: 'maintenance' });
   const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
@@ -57,6 +63,11 @@ export async function startMaintenanceWorker(o: {
             blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
           });
         return { reminded: Boolean(text) };
+      }
+      if (data.kind === 'exact') {
+        const flow = o.config.flows.find((f) => f.name === data.flow);
+        if (!flow) return { skipped: `flow ${data.flow} is no longer configured` };
+        return await proveAndKeep(o.config, log, flow, proofs);
       }
       if (data.kind === 'drift') {
         const flow = o.config.flows.find((f) => f.name === data.flow);
@@ -110,6 +121,9 @@ export async function startMaintenanceWorker(o: {
   for (const f of o.config.flows)
     if (f.drill.every !== 'off')
       wanted.set(`drill:${f.name}`, { every: f.drill.remind, data: { kind: 'drill', flow: f.name } });
+  for (const f of o.config.flows)
+    if (f.exactProof.every !== 'off')
+      wanted.set(`exact:${f.name}`, { every: f.exactProof.every, data: { kind: 'exact', flow: f.name } });
   for (const [i, s] of o.config.backup.schedule.entries())
     wanted.set(`backup:${s.cluster}:${i}`, {
       every: s.every,

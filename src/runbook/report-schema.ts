@@ -65,6 +65,8 @@ export const runReportSchema = z.object({
     observed: ms.nullable(),
     /** Planned failover with exact offsets: what MM2's checkpoints alone would have made the groups re-read. */
     withMm2: ms.optional(),
+    /** Unplanned failover: re-reads saved against MM2's checkpoints by kdr's stored proofs. */
+    saved: ms.optional(),
   }),
   splitBrain: z.object({ records: ms, partitions: ms }).nullable(),
   measurements: z.object({
@@ -74,6 +76,7 @@ export const runReportSchema = z.object({
     rereadsPredicted: ms.optional(),
     rereadsObserved: ms.optional(),
     rereadsMm2: ms.optional(),
+    rereadsSaved: ms.optional(),
   }),
   steps: z.array(step),
   problems: z.array(z.string()),
@@ -145,6 +148,7 @@ export function buildReport(run: Run, flow: FlowConfig): RunReport {
       predicted: m.rereadsPredicted ?? null,
       observed: m.rereadsObserved ?? null,
       ...(m.rereadsMm2 !== undefined ? { withMm2: m.rereadsMm2 } : {}),
+      ...(m.rereadsSaved !== undefined ? { saved: m.rereadsSaved } : {}),
     },
     splitBrain: run.splitBrain,
     measurements: m,

@@ -18,7 +18,7 @@ export function reportText(run: Run, r: RunReport): string {
     '',
     `- RTO: ${ms(m.rtoMs)} against a target of ${ms(r.targets.rtoMs)} (${r.rto.basis})`,
     `- RPO: ${m.rpoRecords ?? '?'} record(s)${m.rpoWindowMs !== undefined ? `, window ${ms(m.rpoWindowMs)}` : ''} (${r.rpo.basis})`,
-    `- Re-reads: ${m.rereadsPredicted ?? '?'} predicted (from the translation), ${m.rereadsObserved ?? '?'} observed (each group's last consumed record found on the target)${m.rereadsMm2 !== undefined ? `; ${m.rereadsMm2} with MM2's checkpoints alone (kdr committed proven exact offsets where it could)` : ''}`,
+    `- Re-reads: ${m.rereadsPredicted ?? '?'} predicted (from the translation), ${m.rereadsObserved ?? '?'} observed (each group's last consumed record found on the target)${m.rereadsMm2 !== undefined ? `; ${m.rereadsMm2} with MM2's checkpoints alone (kdr committed proven exact offsets where it could)` : ''}${m.rereadsSaved !== undefined ? `; ${m.rereadsSaved} saved against MM2's checkpoints by kdr's stored proofs` : ''}`,
     `- Split-brain: ${run.splitBrain ? `${run.splitBrain.records} record(s) on ${run.splitBrain.partitions} partition(s)` : 'none seen'}`,
     '',
     '| step | state | started | ended | machine | waiting for people | result |',

@@ -75,6 +75,8 @@ export interface Measurements {
   rereadsObserved?: number;
   /** Planned failover with exact offsets: what MM2's checkpoints alone would have made the groups re-read. */
   rereadsMm2?: number;
+  /** Unplanned failover: re-reads saved against MM2's checkpoints by resuming from kdr's stored proofs. */
+  rereadsSaved?: number;
 }
 
 export interface Run {

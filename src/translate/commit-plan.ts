@@ -13,6 +13,8 @@ export interface OffsetChange {
   by?: 'kdr' | 'mm2';
   mm2?: number | null;
   mm2Rereads?: number | null;
+  /** Unplanned failover from kdr's stored proof: the records saved against MM2's checkpoint (to − mm2). */
+  saved?: number;
 }
 
 export interface CommitPlan {
@@ -54,6 +56,12 @@ export const written = (c: OffsetChange) => ({
 /** With `--exact`: what the group reads again after the write, and what MM2's checkpoint alone would cost. */
 function rereadsOf(r: TranslationRow): Partial<OffsetChange> {
   if (!r.exact) return {};
+  if (r.exact.stored)
+    return {
+      by: r.method === 'exact' ? 'kdr' : 'mm2',
+      mm2: r.exact.mm2,
+      ...(r.exact.rereadsSaved !== null ? { saved: r.exact.rereadsSaved } : {}),
+    };
   const mm2Rereads = r.exact.mm2Rereads ?? null;
   const rereads = r.exact.proven ? 0 : mm2Rereads;
   return {

@@ -10,7 +10,9 @@ import type { CheckpointIndex } from './checkpoint-index.js';
 import { type CheckpointFrom, openCheckpoints } from './checkpoint-source.js';
 import { exactRows } from './exact-rows.js';
 import { failbackRows } from './failback.js';
+import type { StoredProof } from './proof-store.js';
 import { forwardRows } from './rows.js';
+import { applyStoredProofs } from './stored-proofs.js';
 import type { GroupTranslation, TranslationReport, TranslationRow } from './types.js';
 
 export interface TranslateOptions {
@@ -22,6 +24,11 @@ export interface TranslateOptions {
   /** Prove exact positions from the records themselves where possible (failover only). */
   exact?: boolean;
   index?: CheckpointIndex;
+  /**
+   * Unplanned failover: the worker's stored proofs, used when the source does not answer (with `exact` and a source
+   * that answers, kdr proves live instead).
+   */
+  proofs?: Map<string, StoredProof>;
   now?: () => number;
 }
 
@@ -90,9 +97,12 @@ async function failover(
       rpoMs: flow.rpo,
     }),
   }));
-  const exact = o.exact
-    ? await exactRows(source, target, flow, out, reach.ok ? null : reach.error!)
-    : undefined;
+  const exact =
+    o.proofs && !reach.ok
+      ? applyStoredProofs(out, o.proofs, now)
+      : o.exact
+        ? await exactRows(source, target, flow, out, reach.ok ? null : reach.error!)
+        : undefined;
   const problems: string[] = [];
   if (!reach.ok) problems.push(`${flow.source} did not answer (${reach.error}): source commits not shown`);
   if (!cps.origin.topic)

@@ -39,6 +39,15 @@ export function groupRereads(changes: OffsetChange[]): NonNullable<GroupOffsets[
   };
 }
 
+/** Unplanned failover: how many partitions of a group come from stored proofs, and what that saves. */
+export function storedFigures(changes: OffsetChange[]): NonNullable<GroupOffsets['stored']> {
+  return {
+    partitions: changes.length,
+    fromProofs: changes.filter((c) => c.by === 'kdr').length,
+    saved: changes.reduce((n, c) => n + (c.saved ?? 0), 0),
+  };
+}
+
 /** The pure part: a translation report in, the offsets plan out. */
 export function offsetsPlan(report: TranslationReport, a: OffsetsArgs) {
   const body: OffsetsBody = {
@@ -58,7 +67,11 @@ export function offsetsPlan(report: TranslationReport, a: OffsetsArgs) {
         group: g.group,
         changes: plan.changes,
         skipped: plan.skipped,
-        ...(report.exact ? { rereads: groupRereads(plan.changes) } : {}),
+        ...(report.exact?.stored
+          ? { stored: storedFigures(plan.changes) }
+          : report.exact
+            ? { rereads: groupRereads(plan.changes) }
+            : {}),
       });
   }
   const hash = createHash('sha256')

@@ -9,8 +9,9 @@ export function offsetsPlanText(b: OffsetsBody, hash: string): string {
   const lines = [
     `plan sha256 ${hash.slice(0, 12)}: commit offsets of ${b.groups.length === 1 ? `group ${b.groups[0]!.group}` : `${b.groups.length} group(s)`} (${partitions} partition(s)) on ${b.cluster} (${b.direction}, flow ${b.flow})`,
   ];
-  const exact = b.groups.some((g) => g.rereads);
-  if (exact) lines.push(...rereadsTable(b));
+  const exact = b.groups.some((g) => g.rereads || g.stored);
+  if (b.groups.some((g) => g.rereads)) lines.push(...rereadsTable(b));
+  if (b.groups.some((g) => g.stored)) lines.push(...storedTable(b));
   if (b.groups.length)
     lines.push(
       table(
@@ -56,6 +57,26 @@ function rereadsTable(b: OffsetsBody): string[] {
         String(g.rereads!.proven),
         mm2(g.rereads!),
         String(g.rereads!.kdr),
+      ]),
+    ),
+  ];
+}
+
+/** Unplanned: per group, the partitions taken from kdr's stored proofs and the re-reads that saves against MM2. */
+function storedTable(b: OffsetsBody): string[] {
+  const rows = b.groups.filter((g) => g.stored);
+  const saved = rows.reduce((n, g) => n + g.stored!.saved, 0);
+  const from = rows.reduce((n, g) => n + g.stored!.fromProofs, 0);
+  const all = rows.reduce((n, g) => n + g.stored!.partitions, 0);
+  return [
+    `the source is gone: ${from} of ${all} partition(s) resume from kdr's stored proofs, ${saved} re-read(s) saved against MM2's checkpoints (what the groups consumed after the proofs is read again, as with MM2)`,
+    table(
+      ['group', 'partitions', 'from proofs', 're-reads saved'],
+      rows.map((g) => [
+        g.group,
+        String(g.stored!.partitions),
+        String(g.stored!.fromProofs),
+        String(g.stored!.saved),
       ]),
     ),
   ];

@@ -12,6 +12,11 @@ export interface GroupOffsets {
    * consumer would start there per its auto.offset.reset).
    */
   rereads?: { kdr: number; mm2: number; noCheckpoint: number; proven: number; partitions: number };
+  /**
+   * Unplanned failover: partitions whose offset comes from kdr's stored proofs, and the records that saves against
+   * MM2's checkpoints (what the group consumed after the proof is unknown: the source is gone).
+   */
+  stored?: { partitions: number; fromProofs: number; saved: number };
 }
 
 /** One plan for many groups: what is written per group, which groups are refused (and why), which are done. */

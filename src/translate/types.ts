@@ -45,6 +45,11 @@ export interface ExactRow {
   reason?: string;
   /** Something worth knowing about MM2's figure (e.g. it is past the group's position). */
   note?: string;
+  /**
+   * Unplanned failover: the offset comes from kdr's newest stored proof (the source is gone), for the source commit
+   * `committed` read at `at`; `why` says how it was weighed against MM2's checkpoint.
+   */
+  stored?: { committed: number; at: string; why: string };
 }
 
 export interface ExactSummary {
@@ -53,6 +58,8 @@ export interface ExactSummary {
   rereadsSaved: number;
   /** The offset-syncs topic kdr anchored its proofs on. */
   syncsTopic: string | null;
+  /** Unplanned failover: the proofs came from the worker's store (the source did not answer). */
+  stored?: { used: number; oldest: string | null };
 }
 
 export interface GroupTranslation {

@@ -31,6 +31,8 @@ export function failoverConfigFile(
     dedicatedStart?: string[];
     /** failback.settle: how long resync holds once caught up (the crash test kills a worker inside it). */
     failbackSettle?: string;
+    /** flows[].exactProof.every (the worker's exact proofs kept for an unplanned failover). */
+    exactProofEvery?: string;
   } = {},
 ): string {
   const { deadSource = false, aclFence = false } = opts;
@@ -64,7 +66,7 @@ flows:
         : `{ mode: connect, connectors: { source: "${alias}->dr.MirrorSourceConnector", checkpoint: "${alias}->dr.MirrorCheckpointConnector" } }`
     }
     rpo: 60s
-    rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}${opts.failbackSettle ? `\n    failback: { settle: ${opts.failbackSettle} }` : ''}
+    rto: 15m${freeze}${opts.lagEvery ? `\n    lagCheck: { every: ${opts.lagEvery} }` : ''}${opts.failbackSettle ? `\n    failback: { settle: ${opts.failbackSettle} }` : ''}${opts.exactProofEvery ? `\n    exactProof: { every: ${opts.exactProofEvery} }` : ''}
 slack:
   channels: { ops: C0FOOPS, incidents: C0FOINC, stakeholders: C0FOSTK }
   approvers: { users: [U0ALICE, U0BOB], usergroups: [S0DRLEADS] }

@@ -27,10 +27,13 @@ export async function numberedFlow(o: {
   partitions: number;
   records: number;
   groups: string[];
+  /** A broker of the test's own as the source (a primary to kill), else the sandbox's primary. */
+  sourceBootstrap?: string;
 }): Promise<NumberedFlow> {
   const sandbox = sandboxConfig();
+  const source = o.sourceBootstrap ?? sandbox.clusters.primary!.bootstrap[0]!;
   const commit = async (at: (g: number, p: number) => number) => {
-    const w = new GroupOffsetWriter('primary', sandbox.clusters.primary!);
+    const w = new GroupOffsetWriter('primary', { ...sandbox.clusters.primary!, bootstrap: [source] });
     try {
       for (const [i, g] of o.groups.entries())
         await w.commit(
@@ -45,7 +48,7 @@ export async function numberedFlow(o: {
       await w.close();
     }
   };
-  const kafka = fixtureKafka(sandbox.clusters.primary!.bootstrap[0]!);
+  const kafka = fixtureKafka(source);
   const admin = kafka.admin();
   const producer = kafka.producer();
   await Promise.all([admin.connect(), producer.connect()]);
@@ -57,6 +60,7 @@ export async function numberedFlow(o: {
       o.topics,
       { type: 'default', separator: '.' },
       { 'offset.lag.max': '100' },
+      o.sourceBootstrap,
     );
     const rest = new ConnectRest(sandbox.clusters.dr!.connect!.url, 5000);
     await eventually('both connectors running', 120_000, async () => {

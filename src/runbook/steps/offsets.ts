@@ -13,16 +13,27 @@ export interface OffsetsData {
   written: Record<string, Array<{ topic: string; partition: number; offset: number; rereads?: number }>>;
   /** Planned failover with exact offsets: per group, re-reads with kdr's offsets and with MM2's alone. */
   rereads?: Record<string, NonNullable<GroupOffsets['rereads']>>;
+  /** Unplanned failover: per group, the partitions resumed from kdr's stored proofs and the re-reads saved. */
+  stored?: Record<string, NonNullable<GroupOffsets['stored']>>;
 }
 
-/** Exact offsets need both clusters: a planned failover (and the config's runbook.exactOffsets, on by default). */
+/**
+ * Exact offsets (the config's runbook.exactOffsets, on by default): proven live where the source answers (a
+ * planned failover); in an unplanned one whose source is gone, the worker's stored proofs weighed against MM2's
+ * checkpoints.
+ */
 const argsOf = (ctx: StepContext, run: Run) =>
   offsetsArgs.parse({
     flow: ctx.flow.name,
     groups: dataOf<AssessData>(run, 'assess')?.groups ?? run.groups,
     from: 'scan',
-    exact: run.mode === 'planned' && ctx.config.runbook.exactOffsets,
+    exact: ctx.config.runbook.exactOffsets && run.kind === 'failover',
   });
+
+const storedProofs = async (ctx: StepContext, run: Run) =>
+  run.mode === 'unplanned' && run.kind === 'failover' && ctx.config.runbook.exactOffsets
+    ? await ctx.ports.proofs?.all(ctx.flow.name)
+    : undefined;
 
 /**
  * offsets (approval): translates every group of the run (one plan, one approval, all groups) and commits them; in a
@@ -36,7 +47,12 @@ export const offsets: RunStep = {
   gate: 'approval',
   plan: async (ctx, run) => {
     const a = argsOf(ctx, run);
-    const report = await gatherTranslation(ctx.config, ctx.log, { ...a, flow: ctx.flow });
+    const proofs = await storedProofs(ctx, run);
+    const report = await gatherTranslation(ctx.config, ctx.log, {
+      ...a,
+      flow: ctx.flow,
+      ...(proofs ? { proofs } : {}),
+    });
     const p = offsetsPlan(report, a);
     return {
       text: p.text,
@@ -94,6 +110,9 @@ export const offsets: RunStep = {
         ),
         ...(b.groups.some((g) => g.rereads)
           ? { rereads: Object.fromEntries(b.groups.map((g) => [g.group, g.rereads!])) }
+          : {}),
+        ...(b.groups.some((g) => g.stored)
+          ? { stored: Object.fromEntries(b.groups.map((g) => [g.group, g.stored!])) }
           : {}),
       } satisfies OffsetsData,
     };

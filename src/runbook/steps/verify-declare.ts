@@ -5,6 +5,7 @@ import type { Check, Run } from '../types.js';
 import type { AssessData } from './assess.js';
 import { splitBrain } from './cutover.js';
 import type { DrainData, FreezeData } from './freeze-drain.js';
+import type { OffsetsData } from './offsets.js';
 import { measureRereads, type RereadFigures } from './rereads-measure.js';
 
 const WINDOW_MS = 6000;
@@ -112,11 +113,13 @@ export function measure(run: Run) {
   const assessData = dataOf<AssessData>(run, 'assess');
   const rpoRecords = drained?.lagRecords ?? null;
   const rereads = dataOf<{ rereads?: RereadFigures }>(run, 'verify')?.rereads;
+  const stored = dataOf<OffsetsData>(run, 'offsets')?.stored;
   return {
     rtoMs: Date.parse(to) - Date.parse(from),
     ...(rpoRecords !== null ? { rpoRecords } : {}),
     ...(rereads ? { rereadsPredicted: rereads.predicted } : {}),
     ...(rereads?.mm2 !== undefined ? { rereadsMm2: rereads.mm2 } : {}),
+    ...(stored ? { rereadsSaved: Object.values(stored).reduce((n, g) => n + g.saved, 0) } : {}),
     ...(rereads?.observed != null ? { rereadsObserved: rereads.observed } : {}),
     rpoWindowMs: run.mode === 'planned' && frozen ? 0 : (assessData?.heartbeatAgeMs ?? undefined),
   };
