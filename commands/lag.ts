@@ -7,17 +7,29 @@ const args = z.object({
   positionals: z.array(z.string()).max(1, 'expected at most one flow name'),
   group: z.string().min(1, 'expected a consumer group id').optional(),
   json: z.boolean().optional(),
+  exact: z.boolean().optional(),
 });
 
 export const lag: CommandSpec<z.infer<typeof args>, LagReport> = {
   name: 'lag',
   summary: 'replication lag per partition; per group: source lag, translated position, slack, re-reads',
-  usage: 'lag [flow] [--group G] [--json]',
-  examples: ['lag', 'lag primary-to-dr', 'lag primary-to-dr --group orders-app', 'lag --json'],
-  options: { group: { type: 'string' } },
+  usage: 'lag [flow] [--group G] [--exact] [--json]',
+  examples: [
+    'lag',
+    'lag primary-to-dr',
+    'lag primary-to-dr --group orders-app',
+    'lag primary-to-dr --exact',
+    'lag --json',
+  ],
+  options: { group: { type: 'string' }, exact: { type: 'boolean' } },
   args,
   mutates: false,
   run: (ctx, a) =>
-    gatherLag(ctx.config, ctx.log, { flow: a.positionals[0], group: a.group, groupStatus: ctx.groupStatus }),
+    gatherLag(ctx.config, ctx.log, {
+      flow: a.positionals[0],
+      group: a.group,
+      groupStatus: ctx.groupStatus,
+      ...(a.exact ? { exact: true } : {}),
+    }),
   view: lagView,
 };

@@ -98,6 +98,8 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
     failback,
     exact: Boolean(a.exact),
     ...(ports?.checkpointIndex ? { index: ports.checkpointIndex } : {}),
+    // the source gone: the worker's stored proofs stand in for a live one
+    ...(a.exact && ports?.proofs ? { proofs: await ports.proofs.all(flow.name) } : {}),
   });
   return { kind: 'translation', ...report };
 }

@@ -8,6 +8,7 @@ import { remoteTopic } from '../mm2/naming.js';
 import { expectedRereads } from '../mm2/rereads.js';
 import { checkpointKey, scanCheckpoints, scanOffsetSyncs } from '../mm2/topics.js';
 import { flowGroupFilter, flowTopicFilter } from './flow-filters.js';
+import { addExactRereads, type ExactLag } from './lag-exact.js';
 
 export interface PartitionLag {
   topic: string;
@@ -34,6 +35,8 @@ export interface GroupPartitionLag {
   slack: number | null;
   /** Records consumed on the source that the group reads again after a failover (negative: would skip). */
   expectedRereads: number | null;
+  /** With `--exact`: kdr's proven position and the re-reads with it (0 where proven; MM2's figure, and why, if not). */
+  exact?: ExactLag;
 }
 
 export interface GroupLag {
@@ -76,6 +79,8 @@ export interface LagOptions {
   groupStatus?: (flow: string, group: string) => Promise<string | undefined>;
   /** How many lagging partitions get their time lag measured (one fetch each). */
   timeLagSamples?: number;
+  /** Predicted re-reads with kdr's exact translation beside MM2's (both clusters are read record by record). */
+  exact?: boolean;
 }
 
 export async function gatherLag(config: Config, log: Logger, opts: LagOptions = {}): Promise<LagReport> {
@@ -162,6 +167,7 @@ export async function flowLag(
       syncScan.syncs,
       now,
     );
+    if (opts.exact) await addExactRereads(source, target, syncScan.syncs, groups);
     if (!cpScan.topic)
       problems.push(
         `no checkpoints topic for ${flow.source} on ${flow.target} yet: MM2 has not checkpointed any group`,

@@ -24,9 +24,14 @@ function partitionTable(f: FlowLag, limit: number): string {
     : body;
 }
 
-function groupRow(g: GroupLag): string[] {
+const total = (xs: Array<number | null | undefined>) => {
+  const known = xs.filter((x): x is number => x !== null && x !== undefined);
+  return known.length ? String(known.reduce((a, b) => a + b, 0)) : '-';
+};
+const hasExact = (f: FlowLag) => f.groups.some((g) => g.partitions.some((p) => p.exact));
+
+function groupRow(g: GroupLag, exact: boolean): string[] {
   const slack = g.partitions.map((p) => p.slack).filter((x): x is number => x !== null);
-  const rereads = g.partitions.map((p) => p.expectedRereads).filter((x): x is number => x !== null);
   return [
     g.group,
     g.status,
@@ -34,14 +39,25 @@ function groupRow(g: GroupLag): string[] {
     String(g.sourceLag),
     ms(g.checkpointAgeMs),
     slack.length ? String(Math.max(...slack)) : '-',
-    rereads.length ? String(rereads.reduce((a, b) => a + b, 0)) : '-',
+    total(g.partitions.map((p) => p.expectedRereads)),
+    ...(exact ? [total(g.partitions.map((p) => p.exact?.rereads))] : []),
   ];
 }
 
 function groupTable(f: FlowLag, limit: number): string {
-  const rows = f.groups.slice(0, limit).map(groupRow);
+  const exact = hasExact(f);
+  const rows = f.groups.slice(0, limit).map((g) => groupRow(g, exact));
   const body = table(
-    ['group', 'status', 'state/members', 'source lag', 'checkpoint age', 'max slack', 'expected re-reads'],
+    [
+      'group',
+      'status',
+      'state/members',
+      'source lag',
+      'checkpoint age',
+      'max slack',
+      exact ? 're-reads with MM2' : 'expected re-reads',
+      ...(exact ? ['with kdr --exact'] : []),
+    ],
     rows,
   );
   return f.groups.length > limit
@@ -50,7 +66,8 @@ function groupTable(f: FlowLag, limit: number): string {
 }
 
 function groupDetail(g: GroupLag): string {
-  return table(
+  const exact = g.partitions.some((p) => p.exact);
+  const body = table(
     [
       'topic',
       'partition',
@@ -59,6 +76,7 @@ function groupDetail(g: GroupLag): string {
       'target end',
       'slack',
       'expected re-reads',
+      ...(exact ? ['kdr exact', 'with kdr'] : []),
     ],
     g.partitions.map((p) => [
       p.topic,
@@ -68,8 +86,13 @@ function groupDetail(g: GroupLag): string {
       num(p.targetEnd),
       num(p.slack),
       num(p.expectedRereads),
+      ...(exact ? [num(p.exact?.offset ?? null), num(p.exact?.rereads ?? null)] : []),
     ]),
   );
+  const why = g.partitions
+    .filter((p) => p.exact && !p.exact.proven)
+    .map((p) => `  ${p.topic}-${p.partition}: MM2's figure kept: ${p.exact!.reason}`);
+  return why.length ? `${body}\n${why.join('\n')}` : body;
 }
 
 function flowHeadline(f: FlowLag): string {

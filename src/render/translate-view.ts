@@ -67,7 +67,11 @@ function rowsTable(r: TranslationReport, g: GroupTranslation, limit = Number.POS
 function fallbacks(rows: GroupTranslation['rows']): string {
   const by = new Map<string, string[]>();
   for (const x of rows) {
-    const why = x.exact?.reason ?? x.exact?.note;
+    const st = x.exact?.stored;
+    const why =
+      x.exact?.reason ??
+      x.exact?.note ??
+      (st ? `from kdr's stored proof of ${st.at} (source commit ${st.committed}): ${st.why}` : undefined);
     if (why) by.set(why, [...(by.get(why) ?? []), `${x.toTopic}-${x.partition}`]);
   }
   return [...by]
@@ -80,6 +84,10 @@ function fallbacks(rows: GroupTranslation['rows']): string {
 function exactLine(r: TranslationReport): string[] {
   const e = r.exact;
   if (!e) return [];
+  if (e.stored)
+    return [
+      `exact: ${r.from} did not answer: ${e.stored.used} of ${e.partitions} partition(s) from kdr's stored proofs (oldest ${e.stored.oldest ?? '-'}); ${e.rereadsSaved} re-read(s) saved against MM2's checkpoints; the others keep MM2's figure`,
+    ];
   return [
     `exact: ${e.proven} of ${e.partitions} partition(s) proven record by record${e.syncsTopic ? ` (anchored on ${e.syncsTopic})` : ''}; ${e.rereadsSaved} re-read(s) saved against MM2's checkpoints; the others keep MM2's figure`,
   ];

@@ -140,6 +140,7 @@ export const offsetsChange: Change<OffsetsArgs, OffsetsBody> = {
       failback: a.failback,
       exact: a.exact,
       ...(env.ports.checkpointIndex ? { index: env.ports.checkpointIndex } : {}),
+      ...(a.exact && env.ports.proofs ? { proofs: await env.ports.proofs.all(flow.name) } : {}),
     });
     const p = offsetsPlan(report, a);
     const run = await env.ports.runs?.activeOn(p.body.cluster);

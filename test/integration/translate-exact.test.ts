@@ -87,6 +87,15 @@ describe('translate --exact on the real sandbox', () => {
     expect(text.stdout).toContain(`exact: 1 of 1 partition(s) proven record by record`);
     expect(text.stdout).toContain(`${40 - byMm2} re-read(s) saved against MM2's checkpoints`);
 
+    // lag's predicted re-reads: MM2's figure beside kdr's
+    const lag = await kdr('lag', flow.name, '--group', group, '--exact', '--json');
+    expect(lag.code, lag.stderr).toBe(0);
+    const part = JSON.parse(lag.stdout).flows[0].groups[0].partitions[0];
+    expect(part).toMatchObject({ sourceCommitted: 40, expectedRereads: 40 - byMm2 });
+    expect(part.exact).toEqual({ proven: true, offset: 40, rereads: 0 });
+    const lagText = (await kdr('lag', flow.name, '--group', group, '--exact')).stdout;
+    expect(lagText).toMatch(/re-reads with MM2\s+with kdr --exact/);
+
     const c = await kdr('translate', group, '--exact', '--commit', '--yes');
     expect(c.code, c.stderr).toBe(0);
     expect((await dr.groupOffsets(group)).map((o) => Number(o.offset))).toEqual([40]);
