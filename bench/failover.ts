@@ -89,7 +89,7 @@ try {
         `machine time in all: ${formatDuration(machine)} (target ≤ 20 s); waiting for people: ${formatDuration(waiting)}; wall clock: ${formatDuration(wall)}`,
         `RTO ${formatDuration(run.measurements.rtoMs ?? 0)}; RPO ${run.measurements.rpoRecords ?? '?'} record(s)`,
         'floor terms inside the machine time: freeze waits 4 s of stable source ends; fence waits until Connect reports STOPPED and 3 s of still target ends;',
-        'MM2 in the sandbox: offset.flush.interval.ms 1 s (drain reads Connect source offsets), emit.checkpoints.interval.seconds 1 (offsets use the last checkpoints)',
+        'MM2 in the sandbox: offset.flush.interval.ms 1 s (drain reads Connect source offsets), emit.checkpoints.interval.seconds 1 (offsets: exact positions proven record by record, the last checkpoints where not proven)',
       ].join('\n') + '\n',
     );
   } finally {
