@@ -67,7 +67,7 @@ try {
       if (Date.now() - t0 > 300_000) throw new Error('the run did not finish within 5 minutes');
     }
     const wall = Date.now() - t0;
-    const redis = await connectRedis(config.redis.url);
+    const redis = await connectRedis(config.redis.url!);
     const runs = await new RunStore(redis, prefix, join(dir, 'runs'))
       .list(1)
       .finally(() => redis.disconnect());

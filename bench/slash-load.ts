@@ -150,7 +150,7 @@ async function main() {
   const sandbox = readState(sandboxLayout(ROOT)).processes;
   const jvms = (['primary', 'dr', 'connect'] as const).flatMap((c) => (sandbox[c] ? [sandbox[c]!.pid] : []));
   // Redis too: like Slack and the Kafka clusters, it is a service of its own in production (a managed Redis)
-  const info = new Redis(sandboxConfig().redis.url);
+  const info = new Redis(sandboxConfig().redis.url!);
   const redisPid = Number(/process_id:(\d+)/.exec(await info.info('server'))?.[1] ?? 0);
   info.disconnect();
   const restoreRemote = renice([...jvms, ...(redisPid ? [redisPid] : [])], REMOTE_NICE);
@@ -257,7 +257,7 @@ async function main() {
     for (const c of [bare, bare2, kdr, lone, worker, emulator]) c.kill('SIGTERM');
     restoreRemote();
     // the lone bot's queued jobs are nobody's: remove them
-    const redis = new Redis(sandboxConfig().redis.url);
+    const redis = new Redis(sandboxConfig().redis.url!);
     const keys = await redis.keys(`${lonePrefix}:*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();

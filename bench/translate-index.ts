@@ -111,7 +111,7 @@ async function main() {
   );
 
   const group = `bench-g${Math.floor(GROUPS / 2)}`;
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis.url!);
   const index = new CheckpointIndex(redis, `kdr-bench-${alias}`);
   const dr = new ClusterReader('dr', config.clusters.dr!, log);
   try {

@@ -85,7 +85,7 @@ export const audit: CommandSpec<z.infer<typeof args>, AuditReport> = {
   args,
   mutates: false,
   run: async (ctx, a) => {
-    const redis = await connectRedis(ctx.config.redis.url);
+    const redis = await connectRedis(ctx.config.redis);
     try {
       const sinceMs = a.since
         ? parseDuration(a.since) !== undefined

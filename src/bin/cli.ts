@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   const statuses =
     parsed.ok && parsed.command.name === 'lag'
       ? (await import('../health/group-status-reader.js')).openGroupStatusReader(
-          config.redis.url,
+          config.redis,
           config.redis.prefix,
         )
       : undefined;

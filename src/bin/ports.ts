@@ -55,7 +55,7 @@ export function lazyPorts(config: Config, log: Logger) {
   let opened: Promise<{ redis: Redis; ports: Ports }> | undefined;
   return {
     get: async (): Promise<Ports> => {
-      opened ??= connectRedis(config.redis.url).then((redis) => ({
+      opened ??= connectRedis(config.redis).then((redis) => ({
         redis,
         ports: realPorts(config, log, redis),
       }));
@@ -63,7 +63,7 @@ export function lazyPorts(config: Config, log: Logger) {
     },
     /** The runbook's dependencies in a terminal: no Slack, no queue (steps run in this process). */
     runbook: async (): Promise<RunbookDeps> => {
-      opened ??= connectRedis(config.redis.url).then((redis) => ({
+      opened ??= connectRedis(config.redis).then((redis) => ({
         redis,
         ports: realPorts(config, log, redis),
       }));

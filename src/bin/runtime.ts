@@ -19,6 +19,8 @@ import { ExecQueue, startExecWorker } from '../queue/exec-queue.js';
 import { type HealthWorker, startHealthWorker } from '../queue/health-worker.js';
 import { type MaintenanceWorker, startMaintenanceWorker } from '../queue/maintenance-worker.js';
 import { redisForWorker } from '../queue/redis.js';
+import { checkEvictionPolicy } from '../queue/redis-policy.js';
+import { connectRedis } from '../queue/redis-ready.js';
 import { onStepPlan, type RunbookDeps, STEP_KIND } from '../runbook/engine.js';
 import { abortChange } from '../runbook/run-control.js';
 import { stepChange } from '../runbook/step-change.js';
@@ -71,6 +73,17 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let closeWorker: () => Promise<void> = async () => undefined;
   let runbookDeps: RunbookDeps | undefined;
   const prefix = o.config.redis.prefix;
+  // a Redis that may evict kdr's state is refused before anything starts; one that is away is waited for (the
+  // worker) or reported per command (the bot), and checked by the next start
+  const probe = await connectRedis(o.config.redis, 5000).catch((err: Error) => {
+    o.log.warn({ err: err.message }, 'Redis not reachable at start-up: eviction policy not checked');
+    return undefined;
+  });
+  try {
+    if (probe) await checkEvictionPolicy(probe);
+  } finally {
+    probe?.disconnect();
+  }
   if (o.withWorker) {
     const poster = new SlackPoster(o.botToken, o.slackApiUrl);
     if (o.withHealth !== false) {
@@ -92,7 +105,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       metricsServer = started.server;
       rt.metricsUrl = started.url;
       // The checkpoint index: translation at failover time reads it instead of scanning the checkpoints topic.
-      const redis = redisForWorker(o.config.redis.url);
+      const redis = redisForWorker(o.config.redis);
       const indexer = startCheckpointIndexer(
         o.config,
         new CheckpointIndex(redis, prefix),
@@ -107,7 +120,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       };
     }
     // one set of ports for the worker's commands and executions; audit entries about a message go to its thread
-    const stateRedis = redisForWorker(o.config.redis.url);
+    const stateRedis = redisForWorker(o.config.redis);
     const audit = threadedAuditLog(stateRedis, prefix, o.config, poster);
     const ports = realPorts(o.config, o.log, stateRedis, audit);
     const store = rt.health?.store;
@@ -129,7 +142,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     await rt.worker.waitUntilReady();
     // Approved plans: executed once each (the job id is the plan id), by the change their kind names.
     const execLog = o.log.child({ component: 'exec' });
-    const sweepQueue = new ExecQueue(o.config.redis.url, prefix);
+    const sweepQueue = new ExecQueue(o.config.redis, prefix);
     const runbook: RunbookDeps = {
       ...runbookBase(o.config, o.log.child({ component: 'runbook' }), stateRedis, ports),
       chat: poster,
@@ -146,7 +159,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       notify: (plan: StoredPlan) =>
         updateMessage({ poster, log: execLog, renderPlan: (p) => renderRunPlan(runbook, p) }, plan),
     };
-    rt.execWorker = startExecWorker(o.config.redis.url, prefix, (planId, finalAttempt) =>
+    rt.execWorker = startExecWorker(o.config.redis, prefix, (planId, finalAttempt) =>
       executeApproved(execEnv, planId, { finalAttempt }),
     );
     await rt.execWorker.waitUntilReady();
@@ -170,11 +183,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
   }
   if (o.withBot) {
-    rt.queue = new CommandQueue(o.config.redis.url, prefix);
+    rt.queue = new CommandQueue(o.config.redis, prefix);
     const queue = rt.queue;
-    const clickRedis = redisForWorker(o.config.redis.url);
+    const clickRedis = redisForWorker(o.config.redis);
     clickRedis.on('error', () => undefined); // reported by the click that needed it
-    const execQueue = new ExecQueue(o.config.redis.url, prefix);
+    const execQueue = new ExecQueue(o.config.redis, prefix);
     const slack = new SlackPoster(o.botToken, o.slackApiUrl);
     const clickPorts = realPorts(o.config, o.log, clickRedis);
     const clickRunbook: RunbookDeps = {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { asKdrError, KdrError, USAGE_CODES } from '../core/errors.js';
@@ -5,6 +6,8 @@ import { sandboxDown } from '../sandbox/down.js';
 import { inject, SCENARIOS, undoInjections } from '../sandbox/inject.js';
 import { ensureJars } from '../sandbox/jars.js';
 import { sandboxLayout } from '../sandbox/layout.js';
+import { pidAlive } from '../sandbox/processes.js';
+import { readRedisHa, sentinelView, startRedisHa, stopRedisHa } from '../sandbox/redis-ha.js';
 import { formatSandboxStatus, sandboxStatus } from '../sandbox/status.js';
 import { runTraffic, stopTraffic } from '../sandbox/traffic.js';
 import { trafficTruth, truthText } from '../sandbox/traffic-report.js';
@@ -65,6 +68,8 @@ export async function runSandbox(root: string, argv: string[]): Promise<number> 
       }
       case 'traffic':
         return await traffic(layout, argv.slice(1));
+      case 'redis-ha':
+        return await redisHa(join(layout.stateDir, 'redis-ha'), argv[1]);
       default:
         process.stderr.write(USAGE);
         return 2;
@@ -81,8 +86,40 @@ const USAGE = `usage: kdr sandbox up|down|status|fetch [--json]
        kdr sandbox traffic [--topic orders] [--cluster primary|dr] [--rate 10] [--duration 60s] [--group traffic]
        kdr sandbox traffic --report [--topic orders] [--remote primary.orders] [--json]
        kdr sandbox traffic --stop   (every running generator: the sandbox's hooks.stopProducers)
+       kdr sandbox redis-ha up|down|status   (a Redis master, a replica and three sentinels for redis.sentinel)
   KAFKA_VERSION=3.9.x selects the Kafka 3.9 lane
 `;
+
+/** `sandbox redis-ha up|down|status`: Redis as production runs it, beside the sandbox's single Redis. */
+async function redisHa(dir: string, action: string | undefined): Promise<number> {
+  const running = readRedisHa(dir);
+  const alive = running && [running.pids.replica, ...running.pids.sentinels].some((p) => pidAlive(p));
+  if (action === 'up') {
+    if (alive) {
+      say('redis-ha is already running');
+    } else {
+      say('starting a Redis master, a replica and three sentinels...');
+      await startRedisHa(dir);
+    }
+  } else if (action === 'down') {
+    if (running) await stopRedisHa(running);
+    process.stdout.write('redis-ha stopped\n');
+    return 0;
+  } else if (action !== 'status') {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const ha = readRedisHa(dir);
+  if (!ha || ![ha.pids.replica, ...ha.pids.sentinels].some((p) => pidAlive(p))) {
+    process.stdout.write('redis-ha: not running (kdr sandbox redis-ha up)\n');
+    return action === 'status' ? 1 : 0;
+  }
+  const view = await sentinelView(ha);
+  process.stdout.write(
+    `redis-ha: master ${view.master || 'unknown'} with ${view.replicas} replica(s), sentinels ${ha.sentinel.sentinels.join(', ')}\nkdr config: redis: { sentinel: { sentinels: ${JSON.stringify(ha.sentinel.sentinels)}, name: ${ha.sentinel.name} } }\n`,
+  );
+  return 0;
+}
 
 /** Numbered records with their own logs (`--report`: what those logs say, checked against both clusters). */
 async function traffic(layout: ReturnType<typeof sandboxLayout>, argv: string[]): Promise<number> {

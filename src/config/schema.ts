@@ -244,12 +244,34 @@ export const configSchema = z.strictObject({
   slack: slackSchema.optional(),
   redis: z
     .strictObject({
-      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// URL'),
+      /** One Redis (or a managed endpoint that fails over behind one address). Either this or `sentinel`. */
+      url: z
+        .string()
+        .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+        .optional(),
+      /** Redis as production runs it: a master and replicas watched by sentinels; kdr follows a master switch. */
+      sentinel: z
+        .strictObject({
+          sentinels: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1),
+          /** The master's name in the sentinels' configuration (`sentinel monitor <name> …`). */
+          name: z.string().min(1),
+          /** ACL user and password of the master and replicas (secrets: use ${VAR}). */
+          username: z.string().min(1).optional(),
+          password: z.string().min(1).optional(),
+          /** ACL user and password of the sentinels, when they require one. */
+          sentinelUsername: z.string().min(1).optional(),
+          sentinelPassword: z.string().min(1).optional(),
+          tls: z.boolean().default(false),
+        })
+        .optional(),
       /** Key prefix of this installation: queues, plans, locks, runs, health state, index and audit trail. */
       prefix: z
         .string()
         .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "." or "-"')
         .default('kdr'),
+    })
+    .refine((r) => Boolean(r.url) !== Boolean(r.sentinel), {
+      message: 'expected either redis.url or redis.sentinel (one of them, not both)',
     })
     .default({ url: 'redis://127.0.0.1:6379', prefix: 'kdr' }),
   worker: workerSchema.default(WORKER_DEFAULTS),

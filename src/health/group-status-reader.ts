@@ -1,13 +1,13 @@
 import { withTimeout } from '../core/timeout.js';
-import { redisForProducer } from '../queue/redis.js';
+import { type RedisTarget, redisForProducer } from '../queue/redis.js';
 import { HealthStore } from './health-store.js';
 
 /**
  * Group verdicts kept by the scheduled checks, for a one-shot process (CLI). Best effort: when Redis does not
  * answer within 500 ms, groups show NO_HISTORY and the command still answers.
  */
-export function openGroupStatusReader(redisUrl: string, prefix: string) {
-  const redis = redisForProducer(redisUrl);
+export function openGroupStatusReader(target: RedisTarget, prefix: string) {
+  const redis = redisForProducer(target);
   redis.on('error', () => undefined);
   const store = new HealthStore(redis, prefix);
   const cache = new Map<string, Promise<Map<string, { status: string }>>>();

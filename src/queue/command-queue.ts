@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { KdrError } from '../core/errors.js';
 import { withTimeout } from '../core/timeout.js';
 import { COMMAND_QUEUE, type CommandJob } from './jobs.js';
-import { redisForProducer } from './redis.js';
+import { type RedisTarget, redisForProducer } from './redis.js';
 import { saveResponseUrls } from './response-urls.js';
 
 /** The bot's side of the command queue. */
@@ -11,10 +11,10 @@ export class CommandQueue {
   private readonly redis;
 
   constructor(
-    redisUrl: string,
+    target: RedisTarget,
     private readonly prefix = 'kdr',
   ) {
-    this.redis = redisForProducer(redisUrl);
+    this.redis = redisForProducer(target);
     this.redis.on('error', () => undefined); // reported per enqueue, not as an unhandled event
     this.queue = new Queue(COMMAND_QUEUE, { connection: this.redis, prefix });
   }

@@ -30,13 +30,13 @@ export interface CommandWorkerOptions {
 
 /** Runs queued Slack commands through the same dispatcher as the CLI and posts the answer to the channel. */
 export function startCommandWorker(opts: CommandWorkerOptions): Worker {
-  const connection = redisForWorker(opts.config.redis.url);
+  const connection = redisForWorker(opts.config.redis);
   const prefix = opts.config.redis.prefix;
   const { plans } = opts.ports;
   // identical read-only commands within this window share one answer (worker.coalesce, 0 disables)
   const coalescer = new Coalescer<Outcome>(opts.config.worker.coalesce);
   // non-blocking reads beside BullMQ's blocking connection (the response_urls)
-  const state = redisForWorker(opts.config.redis.url);
+  const state = redisForWorker(opts.config.redis);
   const worker = new Worker(
     COMMAND_QUEUE,
     async (job): Promise<CommandJobResult> => {

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { z } from 'zod';
 import { withTimeout } from '../core/timeout.js';
-import { redisForProducer, redisForWorker } from './redis.js';
+import { type RedisTarget, redisForProducer, redisForWorker } from './redis.js';
 
 export const EXEC_QUEUE = 'kdr-exec';
 export const execJobSchema = z.object({ planId: z.string().uuid() });
@@ -18,8 +18,8 @@ export class ExecQueue {
   private readonly redis;
   private readonly queue: Queue;
 
-  constructor(redisUrl: string, prefix: string) {
-    this.redis = redisForProducer(redisUrl);
+  constructor(target: RedisTarget, prefix: string) {
+    this.redis = redisForProducer(target);
     this.redis.on('error', () => undefined);
     this.queue = new Queue(EXEC_QUEUE, { connection: this.redis, prefix });
     this.queue.on('error', () => undefined); // reported by the enqueue that failed
@@ -67,7 +67,7 @@ export interface AttemptResult {
  * result, not a failure.
  */
 export function startExecWorker(
-  redisUrl: string,
+  target: RedisTarget,
   prefix: string,
   run: (planId: string, finalAttempt: boolean) => Promise<AttemptResult>,
 ): Worker {
@@ -81,7 +81,7 @@ export function startExecWorker(
       return r.text;
     },
     {
-      connection: redisForWorker(redisUrl),
+      connection: redisForWorker(target),
       prefix,
       concurrency: 2,
       // a worker killed mid-execution: its job is seen stalled within ~10 s and run again (resumed)

@@ -30,9 +30,9 @@ export interface HealthWorker {
  */
 export async function startHealthWorker(o: HealthWorkerOptions): Promise<HealthWorker> {
   const prefix = o.config.redis.prefix;
-  const redis = redisForWorker(o.config.redis.url);
+  const redis = redisForWorker(o.config.redis);
   const store = new HealthStore(redis, prefix);
-  const queue = new Queue(HEALTH_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
+  const queue = new Queue(HEALTH_QUEUE, { connection: redisForWorker(o.config.redis), prefix });
   const log = o.log.child({ component: 'health' });
   const worker = new Worker(
     HEALTH_QUEUE,
@@ -48,7 +48,7 @@ export async function startHealthWorker(o: HealthWorkerOptions): Promise<HealthW
         ? { verdict: res.status.verdict, alerts: res.alerts.length }
         : { skipped: 'another check of this flow is running' };
     },
-    { connection: redisForWorker(o.config.redis.url), prefix, concurrency: 1 },
+    { connection: redisForWorker(o.config.redis), prefix, concurrency: 1 },
   );
   worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'lag check failed'));
   const wanted = new Set(o.config.flows.map((f) => `lag-check:${f.name}`));

@@ -41,14 +41,14 @@ export async function startMaintenanceWorker(o: {
   poster: Poster;
 }): Promise<MaintenanceWorker> {
   const prefix = o.config.redis.prefix;
-  const redis = redisForWorker(o.config.redis.url);
+  const redis = redisForWorker(o.config.redis);
   const memory = new DriftMemory(redis, prefix);
   const health = new HealthStore(redis, prefix);
   const runs = new RunStore(redis, prefix, join(o.config.dataDir, 'runs'));
   const proofs = new ExactProofStore(redis, prefix);
   const ops = o.config.slack?.channels.ops;
   const log = o.log.child({ component: 'maintenance' });
-  const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis.url), prefix });
+  const queue = new Queue(MAINTENANCE_QUEUE, { connection: redisForWorker(o.config.redis), prefix });
   const worker = new Worker(
     MAINTENANCE_QUEUE,
     async (job) => {
@@ -111,7 +111,7 @@ export async function startMaintenanceWorker(o: {
       }
       return { backup: result.manifest.id };
     },
-    { connection: redisForWorker(o.config.redis.url), prefix, concurrency: 1 },
+    { connection: redisForWorker(o.config.redis), prefix, concurrency: 1 },
   );
   worker.on('failed', (job, err) => log.error({ job: job?.id, err: err.message }, 'maintenance job failed'));
   const wanted = new Map<string, { every: number; data: Job }>();

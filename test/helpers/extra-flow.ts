@@ -70,7 +70,7 @@ export async function startExtraFlow(
         rpo: '60s',
       },
     ],
-    redis: { url: sandbox.redis.url },
+    redis: { url: sandbox.redis.url! },
   };
   const config = parseConfig(JSON.stringify(raw), process.env, `${alias} test flow`);
   return {

@@ -74,7 +74,7 @@ slack:
   approvalTtl: 10m
 hooks:
   stopProducers: { command: ["touch", "${stopFile}"] }${opts.registryHook ? '\n  switchRegistry: { command: ["true"] }' : ''}
-redis: { url: "${s.redis.url}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
+redis: { url: "${s.redis.url!}", prefix: "\${KDR_QUEUE_PREFIX:-kdr}" }
 # the pause between the parts of a change (the crash test slows the offsets step down to kill a worker inside it)
 changes: { pace: "\${KDR_CHANGE_PACE:-0ms}" }
 worker: { metrics: { host: 127.0.0.1, port: "\${KDR_METRICS_PORT:-0}" } }

@@ -31,7 +31,7 @@ let expected: number[];
 const drOffsets = async (g: string) =>
   (await dr.groupOffsets(g)).map((c) => Number(c.offset)).sort((a, b) => a - b);
 async function auditOf(planId: string) {
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis.url!);
   try {
     const all = await trailOf(redis, rig.prefix).read();
     return { verified: all.verified, entries: all.entries.filter((e) => e.planId === planId) };
@@ -208,7 +208,7 @@ describe('approvals over signed HTTP requests, with the real bot, worker, Redis 
   });
 
   it('a held lock is shown with holder and age; breaking it is its own approved, audited action', async () => {
-    const redis = await connectRedis(config.redis.url);
+    const redis = await connectRedis(config.redis.url!);
     const locks = new ResourceLocks(redis, rig.prefix);
     const resource = `translate:primary-to-dr:dr:${unique('stuck')}`;
     try {

@@ -10,7 +10,7 @@ import { runKdr } from '../helpers/cli.js';
 import { SANDBOX_CONFIG, sandboxConfig, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
-const redis = await connectRedis(config.redis.url);
+const redis = await connectRedis(config.redis.url!);
 afterAll(() => redis.disconnect());
 
 const actor = { transport: 'cli' as const, user: 'cli:test@host' };

@@ -48,7 +48,7 @@ describe('drill report: unplanned drill against a killed primary, during traffic
     const config = approvalConfig(600_000, loadConfig(f.file, env));
     const rig = await startSlackRig({ config, prefix, withHealth: true });
     cleanups.push(() => rig.stop());
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     const health = new HealthStore(redis, prefix);
     const acked = () => readLog<Acked>(ackLog(layout, f.topic));

@@ -87,7 +87,7 @@ describe('failback: orphaned writes, abort and a crashed worker', () => {
     expect(await states(reverse)).toEqual(['MISSING', 'MISSING']);
     expect(await states(forward)).toEqual(['STOPPED', 'STOPPED']);
     expect(await endsOf(PRIMARY, f.topic)).toEqual(primaryEnds);
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     expect((await new HealthStore(redis, prefix).muted(f.flow))?.run).toBe(failover.run);
     const again = await runs.open(`failback ${f.flow} --orphans keep`);
@@ -127,7 +127,7 @@ describe('failback: orphaned writes, abort and a crashed worker', () => {
       'each record copied back once',
     ).toBe(100);
 
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     const trail = await trailOf(redis, prefix).read();
     expect(trail.verified).toBe(true);

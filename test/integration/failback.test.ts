@@ -162,7 +162,7 @@ describe('failback on the real sandbox, through Slack', () => {
     expect(hb.ageMs).not.toBeNull();
     expect(hb.ageMs!).toBeLessThan(30_000);
     // the flow's alerts are no longer muted, and status says ok
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     expect(await new HealthStore(redis, prefix).muted(f.flow)).toBeUndefined();
     const status = await runKdr(['status', '--json', '--config', f.file], { KDR_QUEUE_PREFIX: prefix });

@@ -39,7 +39,7 @@ describe('a worker killed in the middle of a run', () => {
         w.exitCode === null && w.signalCode === null ? w.on('close', r) : r(undefined),
       );
     };
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     const runs = new RunStore(redis, prefix, join(dir, 'runs'));
     const current = async () => (await runs.list(1))[0];

@@ -193,7 +193,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     expect(dupes).toBe(0);
 
     // the audit trail: chain verifies; every gated step has plan, approval and execution with one hash
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     const trail = await trailOf(redis, rig.prefix)
       .read()
       .finally(() => redis.disconnect());
@@ -255,7 +255,7 @@ describe('the staged failover runbook on the real sandbox, through Slack', () =>
     const id = runId(rig, 'C0FOINC')!;
     expect(await connectorStates(f.alias)).toEqual(['STOPPED', 'STOPPED']);
     // alerts muted: two checks after the fence see the stopped connectors, and nothing reaches the ops channel
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     const health = new HealthStore(redis, rig.prefix);
     expect((await health.muted(f.flow))?.run).toBe(id);

@@ -37,7 +37,7 @@ describe('unplanned failover: the primary is killed (a broker of its own, not th
     const config = approvalConfig(600_000, loadConfig(f.file, { ...process.env, KDR_QUEUE_PREFIX: prefix }));
     const rig = await startSlackRig({ config, prefix, withHealth: true });
     cleanups.push(() => rig.stop());
-    const redis = await connectRedis(base.redis.url);
+    const redis = await connectRedis(base.redis.url!);
     cleanups.push(async () => redis.disconnect());
     const seen = new HealthStore(redis, prefix);
 

@@ -80,7 +80,7 @@ const start = () =>
   });
 const opsPosts = (re: RegExp) => emulator.state.messages.filter((m) => m.channel === OPS && re.test(m.text));
 const store = () => {
-  const redis = new Redis(config.redis.url);
+  const redis = new Redis(config.redis.url!);
   stops.push(async () => redis.disconnect());
   return new HealthStore(redis, prefix);
 };

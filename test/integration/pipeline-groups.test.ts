@@ -48,7 +48,7 @@ async function rigFor(set: string, opts: { enqueueExecution?: () => Promise<void
   return rig;
 }
 async function withRedis<T>(f: (r: Awaited<ReturnType<typeof connectRedis>>) => Promise<T>): Promise<T> {
-  const redis = await connectRedis(base.redis.url);
+  const redis = await connectRedis(base.redis.url!);
   try {
     return await f(redis);
   } finally {

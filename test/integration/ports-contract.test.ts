@@ -13,7 +13,7 @@ import {
 import { createTopics, fixtureKafka, sandboxConfig, testLog, unique } from '../helpers/sandbox.js';
 
 const config = sandboxConfig();
-const redis = await connectRedis(config.redis.url);
+const redis = await connectRedis(config.redis.url!);
 afterAll(() => redis.disconnect());
 
 planStoreContract('Redis', async () => new PlanStore(redis, unique('kdr-pc')));

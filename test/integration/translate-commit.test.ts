@@ -85,7 +85,7 @@ describe('translate --commit on the real sandbox', () => {
     }
     expect(predicted[0]).toBe(0);
 
-    const redis = await connectRedis(config.redis.url);
+    const redis = await connectRedis(config.redis.url!);
     const audit = await trailOf(redis, prefix)
       .read()
       .finally(() => redis.disconnect());

@@ -78,7 +78,7 @@ describe('translation equals RemoteClusterUtils.translateOffsets on the real san
     const kdr = await expectSameAsMm2(config, flow, groups, {});
 
     // the worker's index, built from the same topic, answers the same
-    const redis = await connectRedis(config.redis.url);
+    const redis = await connectRedis(config.redis.url!);
     const index = new CheckpointIndex(redis, unique('kdr-test'));
     const target = new ClusterReader('dr', config.clusters.dr!);
     try {

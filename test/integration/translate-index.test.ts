@@ -22,7 +22,7 @@ let close: () => void;
 let at: (p: number, k: number) => number;
 
 beforeAll(async () => {
-  const redis = await connectRedis(config.redis.url);
+  const redis = await connectRedis(config.redis.url!);
   close = () => redis.disconnect();
   index = new CheckpointIndex(redis, prefix);
   at = (await checkpointedGroups(config, flow, topic, 2, 10, [group], 0)).at;

@@ -31,8 +31,25 @@ describe('config', () => {
       rto: 900_000,
       replicationPolicy: { type: 'default', separator: '.' },
     });
-    expect(cfg.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(cfg.redis.url!).toBe('redis://127.0.0.1:6379');
     expect(cfg.clusters.primary!.timeouts).toEqual({ connectMs: 3000, requestMs: 5000, probeMs: 3000 });
+  });
+
+  it('takes Redis behind sentinels (issue 15); refuses both or neither of url and sentinel, naming the field', () => {
+    const cfg = parseConfig(
+      `${base}redis:\n  sentinel: { sentinels: ["s1:26379", "s2:26379"], name: kdr, password: "\${PW}" }\n  prefix: k\n`,
+      { PW: 'x' },
+    );
+    expect(cfg.redis).toEqual({
+      prefix: 'k',
+      sentinel: { sentinels: ['s1:26379', 's2:26379'], name: 'kdr', password: 'x', tls: false },
+    });
+    const both = errorOf(
+      `${base}redis:\n  url: redis://r:6379\n  sentinel: { sentinels: ["s1:26379"], name: kdr }\n`,
+    );
+    expect(both.message).toContain('redis: expected either redis.url or redis.sentinel');
+    const bad = errorOf(`${base}redis:\n  sentinel: { sentinels: ["s1"], name: kdr }\n`);
+    expect(bad.message).toContain('redis.sentinel.sentinels[0]: expected host:port');
   });
 
   it('substitutes ${VAR} from the environment', () => {
