@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { KdrError } from '../core/errors.js';
@@ -19,6 +19,22 @@ if not raw then return 'missing' end
 if cjson.decode(raw).version ~= tonumber(ARGV[1]) then return 'conflict' end
 redis.call('set', KEYS[1], ARGV[2])
 return 'ok'`;
+
+// Put back what Redis lost: only if the run is still at the version (or absence) the reader saw; the pair is taken
+// again for a run that still holds it, unless another run took it meanwhile (then that run's name is returned).
+const RESTORE = `local raw = redis.call('get', KEYS[1])
+local seen = tonumber(ARGV[2])
+if raw then
+  if cjson.decode(raw).version ~= seen then return 'conflict' end
+elseif seen ~= -1 then return 'conflict' end
+local holder = redis.call('get', KEYS[2])
+if ARGV[4] == '1' and holder and holder ~= ARGV[3] then return holder end
+redis.call('set', KEYS[1], ARGV[1])
+if ARGV[4] == '1' then redis.call('set', KEYS[2], ARGV[3]) end
+redis.call('zadd', KEYS[3], ARGV[5], ARGV[3])
+return 'ok'`;
+
+const ACTIVE = new Set(['open', 'running', 'waiting', 'paused', 'aborting']);
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
@@ -77,9 +93,77 @@ export class RunStore implements RunStorePort {
     return { ok: true as const };
   }
 
+  private kept(id: string): Run | undefined {
+    const path = join(this.dir, `${id}.json`);
+    if (!existsSync(path)) return undefined;
+    try {
+      return normalise(JSON.parse(readFileSync(path, 'utf8')));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The run as Redis has it, unless Redis went back in time (asynchronous replication loses the newest writes when
+   * a master dies): a mirror newer than Redis's copy is put back, with a problem saying so; a mirror of the same
+   * version that differs from Redis's (another writer went on from the lost state) stops the run for a person.
+   */
   async get(id: string): Promise<Run | undefined> {
-    const raw = await this.redis.get(this.key(id));
-    return raw ? normalise(JSON.parse(raw)) : undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const raw = await this.redis.get(this.key(id));
+      const live = raw ? normalise(JSON.parse(raw)) : undefined;
+      const kept = this.kept(id);
+      if (!kept || (live && live.version > kept.version)) return live;
+      if (live && live.version === kept.version) {
+        if (JSON.stringify(live) === JSON.stringify(kept)) return live;
+        return await this.diverged(live, kept);
+      }
+      const back = await this.restore(live, kept);
+      if (back) return back;
+    }
+    throw new KdrError('KDR_INTERNAL', `run ${id} kept changing while it was restored`, { retriable: true });
+  }
+
+  private async restore(live: Run | undefined, kept: Run): Promise<Run | undefined> {
+    const note = `Redis had lost ${live ? `versions ${live.version + 1}–${kept.version}` : 'the whole run'} (a master switch?): restored from the mirror in ${this.dir} at ${new Date().toISOString()}`;
+    const run: Run = { ...kept, version: kept.version + 1, problems: [...kept.problems, note] };
+    const active = ACTIVE.has(run.state);
+    const r = (await this.redis.eval(
+      RESTORE,
+      3,
+      this.key(run.run),
+      this.pairKey(run.pair),
+      this.index,
+      JSON.stringify(run),
+      String(live ? live.version : -1),
+      run.run,
+      active ? '1' : '0',
+      String(Date.parse(run.startedAt)),
+    )) as string;
+    if (r === 'conflict') return undefined;
+    if (r !== 'ok') {
+      // another run took the pair while this one was lost: neither goes on without a person
+      return await this.diverged(live ?? run, run, `run ${r} took the pair ${run.pair} while this run was lost`);
+    }
+    this.mirror(run);
+    return run;
+  }
+
+  private async diverged(live: Run, kept: Run, why?: string): Promise<Run> {
+    const fact =
+      why ??
+      `Redis and the mirror in ${this.dir} disagree at version ${live.version} (Redis lost a write and another went on from the older state)`;
+    const stopped: Run = {
+      ...live,
+      version: Math.max(live.version, kept.version) + 1,
+      state: live.state === 'open' || live.state === 'running' ? 'waiting' : live.state,
+      waitingFor: `a person: ${fact}; compare the run with ${join(this.dir, `${live.run}.json`)} and the audit trail, then retry or abort`,
+      problems: [...live.problems, fact],
+    };
+    const r = await this.redis.eval(CAS, 1, this.key(live.run), String(live.version), JSON.stringify(stopped));
+    if (r !== 'ok') return (await this.get(live.run))!;
+    this.mirror(stopped);
+    return stopped;
   }
 
   async update(id: string, change: (r: Run) => Run | undefined): Promise<Run> {
