@@ -36,6 +36,8 @@ export interface AuditReport {
   entries: AuditEntry[];
   /** `--verify-file`: the JSON-lines file sink checked on its own and against Redis. */
   fileCheck?: FileCheck;
+  /** Entries trimmed from the Redis stream into the archive under the data dir, checked from the genesis. */
+  archive?: { verified: boolean; entries: number; why?: string };
 }
 
 const SHOWN = 15;
@@ -52,6 +54,11 @@ function text(r: AuditReport, limit = Number.POSITIVE_INFINITY): string {
   return [
     `audit trail${r.filter ? ` for ${r.filter}` : ''}${r.since ? ` since ${r.since}` : ''}: ${r.entries.length} entr${r.entries.length === 1 ? 'y' : 'ies'}; hash chain ${r.verified ? 'verifies from the genesis to the head' : `BROKEN at ${r.brokenAt}: ${r.why}`} (${r.total} entries in all${r.legacy ? `, the first ${r.legacy} written before it was keyed` : ''})`,
     ...(r.fileCheck ? [fileText(r.fileCheck)] : []),
+    ...(r.archive
+      ? [
+          `archive: ${r.archive.entries} older entr${r.archive.entries === 1 ? 'y' : 'ies'} trimmed from Redis ${r.archive.verified ? 'verify from the genesis to where the stream starts' : `DO NOT VERIFY: ${r.archive.why}`}`,
+        ]
+      : []),
     table(['at (UTC)', 'who', 'action', 'outcome', 'plan'], shown.map(line)),
     ...(shown.length < r.entries.length
       ? [`(${r.entries.length - shown.length} earlier entries in the attached file)`]
@@ -110,6 +117,7 @@ export const audit: CommandSpec<z.infer<typeof args>, AuditReport> = {
             trail,
           )
         : undefined;
+      const archive = await trail.verifyArchive(join(ctx.config.dataDir, 'audit-archive'));
       return {
         filter: id ?? '',
         since: sinceMs ? new Date(sinceMs).toISOString() : null,
@@ -119,6 +127,7 @@ export const audit: CommandSpec<z.infer<typeof args>, AuditReport> = {
         legacy: all.legacy,
         entries: all.entries,
         ...(fileCheck ? { fileCheck } : {}),
+        ...(archive ? { archive } : {}),
       };
     } finally {
       redis.disconnect();
@@ -131,7 +140,10 @@ export const audit: CommandSpec<z.infer<typeof args>, AuditReport> = {
     blocks: (r): Block[] => [
       { type: 'section', text: { type: 'mrkdwn', text: `\`\`\`${text(r, SHOWN).slice(0, 2900)}\`\`\`` } },
     ],
-    failed: (r) => !r.verified || (r.fileCheck !== undefined && !r.fileCheck.verified),
+    failed: (r) =>
+      !r.verified ||
+      (r.fileCheck !== undefined && !r.fileCheck.verified) ||
+      (r.archive !== undefined && !r.archive.verified),
     attachment: (r) => ({
       filename: `kdr-audit${r.filter ? `-${r.filter}` : ''}.jsonl`,
       title: `kdr audit trail${r.filter ? ` for ${r.filter}` : ''}`,

@@ -36,7 +36,7 @@ export class ChainCheck {
   constructor(
     private readonly key: Buffer,
     /** The hash the first link must follow: GENESIS, or a checkpoint the trail was trimmed at. */
-    first: string = GENESIS,
+    private readonly first: string = GENESIS,
   ) {
     this.expectPrev = first;
   }
@@ -48,7 +48,9 @@ export class ChainCheck {
     if (this.expectPrev !== undefined && l.prev !== this.expectPrev)
       why =
         this.count === 1
-          ? 'the first entry does not follow the genesis: older entries were removed'
+          ? this.first === GENESIS
+            ? 'the first entry does not follow the genesis: older entries were removed'
+            : 'the first entry does not follow the last archived one: entries were removed'
           : 'it does not follow the entry before it: an entry was removed or reordered';
     else if (keyedLink && hmacLink(this.key, l.prev, l.body) !== l.hash)
       why = 'its keyed hash does not match: edited, or written without kdr’s audit key';
@@ -67,7 +69,7 @@ export class ChainCheck {
 
   /** After the last link: the stored head must be its hash (else the newest entries were removed). */
   end(head: string | null): void {
-    const last = this.last?.hash ?? GENESIS;
+    const last = this.last?.hash ?? this.first;
     if (!this.brokenAt && head !== null && head !== last) {
       this.brokenAt = this.last?.id ?? '(start)';
       this.why = 'the newest entries were removed: the last entry is not the recorded head';

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
+import { archivedHashes, readBase, trimAudit, verifyArchive } from './audit-archive.js';
 import { ChainCheck, GENESIS, hmacLink } from './audit-chain.js';
 
 export { GENESIS } from './audit-chain.js';
@@ -55,6 +56,8 @@ export interface AuditRead {
   why?: string;
   /** Entries written before the trail was keyed (plain SHA-1), at its start. */
   legacy: number;
+  /** Entries moved from the stream to the archive under the data dir (checked from there: `verifyArchive`). */
+  archived?: number;
 }
 
 /**
@@ -137,7 +140,8 @@ export class AuditLog {
   async read(
     opts: { sinceMs?: number; limit?: number; keep?: (e: AuditEntry) => boolean; pageSize?: number } = {},
   ): Promise<AuditRead> {
-    const check = new ChainCheck(this.key);
+    const base = await readBase(this.redis, this.stream);
+    const check = new ChainCheck(this.key, base?.hash ?? GENESIS);
     const limit = opts.limit ?? 100_000;
     const kept: AuditEntry[] = [];
     let start = '-';
@@ -173,16 +177,30 @@ export class AuditLog {
     check.end(await this.redis.get(`${this.stream}:head`));
     return {
       entries: kept,
-      total: check.count,
+      total: check.count + (base?.archived ?? 0),
+      ...(base ? { archived: base.archived } : {}),
       verified: !check.brokenAt,
       ...(check.brokenAt ? { brokenAt: check.brokenAt, why: check.why! } : {}),
       legacy: check.legacy,
     };
   }
 
+  /** Keeps the stream to its newest `keep` entries, the older ones archived under `dir` (see trimAudit). */
+  trim(keep: number, dir: string) {
+    return trimAudit(this.redis, this.stream, this.key, dir, keep);
+  }
+
+  /** The archived part of the trail, checked from the genesis to where the stream now starts. */
+  async verifyArchive(dir: string) {
+    return verifyArchive(this.key, dir, await readBase(this.redis, this.stream));
+  }
+
   /** The hash the stream holds for each of these entry ids (absent: not in the stream), asked in pipelined batches. */
   async holds(ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
+    // entries moved to the archive are held there
+    const base = await readBase(this.redis, this.stream);
+    if (base) for (const [id, hash] of archivedHashes(dirname(base.file))) out.set(id, hash);
     for (let i = 0; i < ids.length; i += 1000) {
       const batch = ids.slice(i, i + 1000);
       const pipe = this.redis.pipeline();

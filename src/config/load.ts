@@ -17,7 +17,7 @@ export const NO_CONFIG: Config = {
   runbook: { watch: 3000, exactOffsets: true },
   hooks: {},
   dataDir: '.kdr',
-  audit: {},
+  audit: { keep: 100_000 },
   backup: { retain: 30, schemasTopic: '_schemas', schedule: [] },
 };
 

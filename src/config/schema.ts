@@ -294,8 +294,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** The audit chain's HMAC key (a secret: `${KDR_AUDIT_KEY}`); empty or absent: `<dataDir>/audit.key`. */
       key: z.string().optional(),
+      /**
+       * Entries the Redis stream keeps; the worker moves older ones to `<dataDir>/audit-archive/` (still checked
+       * from the genesis by `kdr audit`).
+       */
+      keep: count(100, 100_000_000).default(100_000),
     })
-    .default({}),
+    .default({ keep: 100_000 }),
   backup: backupSchema.default({ retain: 30, schemasTopic: '_schemas', schedule: [] }),
 });
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
+import { openAuditLog } from '../audit/open.js';
 import { DriftMemory } from '../backup/drift-alerts.js';
 import { gatherDrift } from '../backup/drift-gather.js';
 import { runBackup } from '../backup/run-backup.js';
@@ -15,10 +16,12 @@ import { ExactProofStore } from '../translate/proof-store.js';
 import { redisForWorker } from './redis.js';
 
 export const MAINTENANCE_QUEUE = 'kdr-maintenance';
+const AUDIT_TRIM_EVERY = 10 * 60_000;
 
 type Job =
   | { kind: 'drift'; flow: string }
   | { kind: 'exact'; flow: string }
+  | { kind: 'audit-trim' }
   | { kind: 'drill'; flow: string }
   | { kind: 'backup'; cluster: string; topics?: string };
 
@@ -63,6 +66,14 @@ export async function startMaintenanceWorker(o: {
             blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
           });
         return { reminded: Boolean(text) };
+      }
+      if (data.kind === 'audit-trim') {
+        const r = await openAuditLog(redis, o.config).trim(
+          o.config.audit.keep,
+          join(o.config.dataDir, 'audit-archive'),
+        );
+        if (r.refused) log.error({ why: r.refused }, 'audit trail not trimmed');
+        return r;
       }
       if (data.kind === 'exact') {
         const flow = o.config.flows.find((f) => f.name === data.flow);
@@ -124,6 +135,8 @@ export async function startMaintenanceWorker(o: {
   for (const f of o.config.flows)
     if (f.exactProof.every !== 'off')
       wanted.set(`exact:${f.name}`, { every: f.exactProof.every, data: { kind: 'exact', flow: f.name } });
+  // the audit stream kept to audit.keep entries, the older ones archived under the data dir
+  wanted.set('audit-trim', { every: AUDIT_TRIM_EVERY, data: { kind: 'audit-trim' } });
   for (const [i, s] of o.config.backup.schedule.entries())
     wanted.set(`backup:${s.cluster}:${i}`, {
       every: s.every,

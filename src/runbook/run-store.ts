@@ -143,7 +143,11 @@ export class RunStore implements RunStorePort {
     if (r === 'conflict') return undefined;
     if (r !== 'ok') {
       // another run took the pair while this one was lost: neither goes on without a person
-      return await this.diverged(live ?? run, run, `run ${r} took the pair ${run.pair} while this run was lost`);
+      return await this.diverged(
+        live ?? run,
+        run,
+        `run ${r} took the pair ${run.pair} while this run was lost`,
+      );
     }
     this.mirror(run);
     return run;
@@ -160,7 +164,13 @@ export class RunStore implements RunStorePort {
       waitingFor: `a person: ${fact}; compare the run with ${join(this.dir, `${live.run}.json`)} and the audit trail, then retry or abort`,
       problems: [...live.problems, fact],
     };
-    const r = await this.redis.eval(CAS, 1, this.key(live.run), String(live.version), JSON.stringify(stopped));
+    const r = await this.redis.eval(
+      CAS,
+      1,
+      this.key(live.run),
+      String(live.version),
+      JSON.stringify(stopped),
+    );
     if (r !== 'ok') return (await this.get(live.run))!;
     this.mirror(stopped);
     return stopped;
