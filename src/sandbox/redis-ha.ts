@@ -104,6 +104,50 @@ export async function sentinelView(ha: RedisHa): Promise<{ master: string; repli
   return { master: '', replicas: 0 };
 }
 
+/**
+ * After a master was killed and the sentinels promoted the replica: the dead one's port comes back as a replica of
+ * the new master (a game day's next kill needs one), once the sentinels see it and it has synced.
+ */
+export async function reviveAsReplica(ha: RedisHa, deadPort: number): Promise<void> {
+  const view = await waitFor('a promoted master', 60_000, async () => {
+    const v = await sentinelView(ha);
+    return v.master && !v.master.endsWith(`:${deadPort}`) ? v : undefined;
+  });
+  const [host, port] = view.master.split(':');
+  const pid = spawnDetached(
+    'redis-server',
+    server(deadPort, ['--replicaof', host!, port!]),
+    join(ha.dir, `revived-${deadPort}-${Date.now()}.out`),
+  );
+  if (deadPort === ha.ports.master) ha.pids.master = pid;
+  else ha.pids.replica = pid;
+  writeFileSync(join(ha.dir, 'state.json'), JSON.stringify(ha, null, 2));
+  await waitFor('the revived replica synced and seen by the sentinels', 60_000, async () => {
+    const r = new Redis({ port: deadPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      const info = await r.info('replication');
+      return info.includes('master_link_status:up') && (await sentinelView(ha)).replicas >= 1
+        ? true
+        : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      r.disconnect();
+    }
+  });
+}
+
+/** The port the sentinels name as master now. */
+export async function masterPort(ha: RedisHa): Promise<number> {
+  return Number((await sentinelView(ha)).master.split(':')[1]);
+}
+
+/** The pid serving `port` (master or replica slot). */
+export const pidOn = (ha: RedisHa, port: number) =>
+  port === ha.ports.master ? ha.pids.master : ha.pids.replica;
+
 export function readRedisHa(dir: string): RedisHa | undefined {
   const f = join(dir, 'state.json');
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RedisHa) : undefined;
