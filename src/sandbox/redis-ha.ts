@@ -22,9 +22,12 @@ export interface RedisHa {
   sentinel: { sentinels: string[]; name: string };
 }
 
-const server = (port: number, extra: string[]) => [
+const server = (dir: string, port: number, extra: string[]) => [
   '--port',
   String(port),
+  // a replica's full sync writes an RDB file: into the set's own directory, not wherever kdr was started
+  '--dir',
+  dir,
   '--bind',
   '127.0.0.1',
   '--save',
@@ -46,10 +49,10 @@ export async function startRedisHa(dir: string, ports: RedisHaPorts = HA_PORTS):
   for (const p of [ports.master, ports.replica, ...ports.sentinels])
     if (await portOpen(p))
       throw new Error(`port ${p} is taken: stop what runs there (kdr sandbox redis-ha down)`);
-  const master = spawnDetached('redis-server', server(ports.master, []), join(dir, 'master.out'));
+  const master = spawnDetached('redis-server', server(dir, ports.master, []), join(dir, 'master.out'));
   const replica = spawnDetached(
     'redis-server',
-    server(ports.replica, ['--replicaof', '127.0.0.1', String(ports.master)]),
+    server(dir, ports.replica, ['--replicaof', '127.0.0.1', String(ports.master)]),
     join(dir, 'replica.out'),
   );
   await waitFor('redis master and replica', 10_000, async () =>
@@ -116,7 +119,7 @@ export async function reviveAsReplica(ha: RedisHa, deadPort: number): Promise<vo
   const [host, port] = view.master.split(':');
   const pid = spawnDetached(
     'redis-server',
-    server(deadPort, ['--replicaof', host!, port!]),
+    server(ha.dir, deadPort, ['--replicaof', host!, port!]),
     join(ha.dir, `revived-${deadPort}-${Date.now()}.out`),
   );
   if (deadPort === ha.ports.master) ha.pids.master = pid;
