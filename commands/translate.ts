@@ -99,7 +99,7 @@ async function run(ctx: CommandContext, a: Args): Promise<TranslateResult> {
     exact: Boolean(a.exact),
     ...(ports?.checkpointIndex ? { index: ports.checkpointIndex } : {}),
     // the source gone: the worker's stored proofs stand in for a live one
-    ...(a.exact && ports?.proofs ? { proofs: await ports.proofs.all(flow.name) } : {}),
+    ...(a.exact && ports?.proofs ? { proofs: await ports.proofs.all(flow.name).catch(() => new Map()) } : {}),
   });
   return { kind: 'translation', ...report };
 }
