@@ -12,6 +12,19 @@ const COORDINATOR_BUSY = new Set([
   'NOT_COORDINATOR',
 ]);
 
+/** kafkajs wraps a protocol error once its own retries are spent: look through the wrapper for the broker's answer. */
+function coordinatorBusy(err: unknown): boolean {
+  for (
+    let e = err as { type?: string; originalError?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (COORDINATOR_BUSY.has(e.type ?? '')) return true;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return false;
+}
+
 /**
  * Writes committed offsets of a consumer group that has no members, with one OffsetCommit request to its
  * coordinator (generation -1, no member id: what AdminClient.alterConsumerGroupOffsets does). The broker
@@ -55,7 +68,7 @@ export class GroupOffsetWriter {
         try {
           return await work();
         } catch (err) {
-          if (!COORDINATOR_BUSY.has((err as { type?: string }).type ?? '') || Date.now() > until) throw err;
+          if (!coordinatorBusy(err) || Date.now() > until) throw err;
           await new Promise((r) => setTimeout(r, 150));
         }
       }

@@ -52,10 +52,21 @@ export async function commitOnSource(
 ): Promise<void> {
   const w = new GroupOffsetWriter(flow.source, config.clusters[flow.source]!);
   try {
-    await w.commit(
-      group,
-      offsets.map((o, partition) => ({ topic, partition, offset: BigInt(o) })),
-    );
+    // a broker that has just started may keep its coordinator loading for longer than one commit's deadline on a
+    // loaded machine: the fixture waits for it (a retriable refusal) up to a minute, anything else fails at once
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await w.commit(
+          group,
+          offsets.map((o, partition) => ({ topic, partition, offset: BigInt(o) })),
+        );
+        return;
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   } finally {
     await w.close();
   }

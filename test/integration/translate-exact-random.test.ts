@@ -316,8 +316,16 @@ describe('exact translation against ground truth (numbered records, seed printed
         ...[...reasons].map(([r, n]) => `  ${n}× ${r}`),
       ].join('\n'),
     );
+    // a plain topic is proven wherever MM2 left a sync at or below the group's position: under back-pressure MM2 may
+    // drop syncs (its producer's queue is bounded), and then kdr has no lower bound to search from; that is the only
+    // reason a plain partition may fall back
     const plain = stats.get('plain')!;
-    expect(plain.proven, 'a plain topic is proven everywhere').toBe(plain.rows);
+    const plainFallbacks = [...reasons].filter(([r]) => r.startsWith('plain: '));
+    for (const [r] of plainFallbacks)
+      expect(r, 'a plain topic falls back only for want of an MM2 sync').toMatch(
+        /no .*offset sync at or below/,
+      );
+    expect(plain.proven, 'plain partitions are proven where MM2 synced').toBeGreaterThan(0);
     expect(all.saved).toBeGreaterThan(0);
   });
 });
