@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { awaitReplicas } from '../queue/replicated.js';
 import type { DecideResult, PlanState, PlanStorePort, StoredPlan } from './plan-store-port.js';
 
 export type { DecideResult, Decision, PlanState, StoredPlan } from './plan-store-port.js';
@@ -90,6 +91,7 @@ export class PlanStore implements PlanStorePort {
     const previous = await this.redis.getset(this.resourceKey(plan.resource), plan.id);
     await this.redis.pexpire(this.resourceKey(plan.resource), ttl);
     await this.redis.set(this.key(plan.id), JSON.stringify(plan), 'PX', ttl);
+    await awaitReplicas(this.redis);
     if (!previous || previous === plan.id) return undefined;
     const old = await this.transition(
       previous,
@@ -127,6 +129,8 @@ export class PlanStore implements PlanStorePort {
       new Date(now).toISOString(),
       action,
     )) as [DecideResult, string];
+    if (result === 'approved' || result === 'recorded' || result === 'rejected')
+      await awaitReplicas(this.redis);
     return { result, ...(raw ? { plan: normalise(JSON.parse(raw)) } : {}) };
   }
 
@@ -146,6 +150,7 @@ export class PlanStore implements PlanStorePort {
       to,
       ...from,
     )) as [string, string];
+    if (r === 'ok') await awaitReplicas(this.redis);
     return { result: r, ...(raw ? { plan: normalise(JSON.parse(raw)) } : {}) };
   }
 

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Redis } from 'ioredis';
+import { awaitReplicas } from '../queue/replicated.js';
 import { archivedHashes, readBase, trimAudit, verifyArchive } from './audit-archive.js';
 import { ChainCheck, GENESIS, hmacLink } from './audit-chain.js';
 
@@ -119,6 +120,7 @@ export class AuditLog {
       )) as [string, string, string];
       if (third === 'dup') return { ...parsed, id: '', prev: '', hash: '' };
       if (id) {
+        await awaitReplicas(this.redis);
         const entry: AuditEntry = { ...parsed, id, prev, hash };
         if (this.file) {
           mkdirSync(dirname(this.file), { recursive: true });

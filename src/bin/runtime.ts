@@ -183,7 +183,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
   }
   if (o.withBot) {
-    rt.queue = new CommandQueue(o.config.redis, prefix);
+    rt.queue = new CommandQueue(o.config.redis, prefix, o.config.redis.switchPatience);
     const queue = rt.queue;
     const clickRedis = redisForWorker(o.config.redis);
     clickRedis.on('error', () => undefined); // reported by the click that needed it

@@ -10,7 +10,7 @@ export type { ClusterConfig, Config, FlowConfig, SlackConfig } from './schema.js
 export const NO_CONFIG: Config = {
   clusters: {},
   flows: [],
-  redis: { url: 'redis://127.0.0.1:6379', prefix: 'kdr' },
+  redis: { url: 'redis://127.0.0.1:6379', prefix: 'kdr', switchPatience: 30_000 },
   worker: { concurrency: 4, coalesce: 2000, metrics: { host: '0.0.0.0', port: 9464 } },
   checkpointIndex: { interval: 1000, maxAge: 15_000 },
   changes: { lockTtl: 30_000, pace: 0, sweep: 2000 },

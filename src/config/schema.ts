@@ -269,11 +269,16 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, "_", "." or "-"')
         .default('kdr'),
+      /**
+       * How long the bot keeps a command it has already acknowledged while Redis is unreachable (a master switch:
+       * Sentinel's down-after-milliseconds plus the election) before it tells the person the command was not run.
+       */
+      switchPatience: duration.default(30_000),
     })
     .refine((r) => Boolean(r.url) !== Boolean(r.sentinel), {
       message: 'expected either redis.url or redis.sentinel (one of them, not both)',
     })
-    .default({ url: 'redis://127.0.0.1:6379', prefix: 'kdr' }),
+    .default({ url: 'redis://127.0.0.1:6379', prefix: 'kdr', switchPatience: 30_000 }),
   worker: workerSchema.default(WORKER_DEFAULTS),
   checkpointIndex: indexSchema.default({ interval: 1000, maxAge: 15_000 }),
   changes: changesSchema.default({ lockTtl: 30_000, pace: 0, sweep: 2000 }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { awaitReplicas } from '../queue/replicated.js';
 import type { HeldLock, LockHolder, LockPort, LockResult } from './lock-port.js';
 
 export type { HeldLock, LockHolder, LockPort, LockResult } from './lock-port.js';
@@ -49,7 +50,10 @@ export class ResourceLocks implements LockPort {
       String(ttlMs),
       owner,
     )) as [number, string, number];
-    if (ok === 1) return { ok: true, lock: this.handle(resource, token, ttlMs) };
+    if (ok === 1) {
+      await awaitReplicas(this.redis);
+      return { ok: true, lock: this.handle(resource, token, ttlMs) };
+    }
     const current = (JSON.parse(raw) as { holder: LockHolder }).holder;
     return {
       ok: false,

@@ -13,6 +13,8 @@ export class CommandQueue {
   constructor(
     target: RedisTarget,
     private readonly prefix = 'kdr',
+    /** How long a command already acknowledged waits for Redis (a master switch) before it is reported not run. */
+    private readonly patienceMs = 30_000,
   ) {
     this.redis = redisForProducer(target);
     this.redis.on('error', () => undefined); // reported per enqueue, not as an unhandled event
@@ -23,7 +25,7 @@ export class CommandQueue {
   private flushScheduled = false;
 
   /**
-   * Enqueues within 1.5 s or fails with a clear error; the job id is the request id, so a retry cannot duplicate.
+   * Enqueues, waiting out a Redis master switch up to `patienceMs`, or fails with a clear error; the job id is the request id, so a retry cannot duplicate.
    * Jobs are written after the current turn of the event loop, all that arrived in it in one round trip
    * (`addBulk`): under a burst of commands the acknowledgements of the requests already received go out first,
    * and the queue costs one Redis call per burst instead of one per command.
@@ -47,41 +49,56 @@ export class CommandQueue {
     const batch = this.pending;
     this.pending = [];
     this.flushScheduled = false;
-    try {
-      // the response_urls first: a job never runs before the way back to its user is known
-      await withTimeout(
-        'Redis (job queue)',
-        1500,
-        saveResponseUrls(
-          this.redis,
-          this.prefix,
-          batch.flatMap((b) => (b.responseUrl ? [{ requestId: b.data.requestId, url: b.responseUrl }] : [])),
-        ),
-      );
-      await withTimeout(
-        'Redis (job queue)',
-        1500,
-        this.queue.addBulk(
-          batch.map(({ data }) => ({
-            name: 'command',
-            data,
-            opts: { jobId: data.requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 },
-          })),
-        ),
-      );
-      for (const b of batch) b.done();
-    } catch (err) {
-      const e = new KdrError(
-        'KDR_QUEUE_UNAVAILABLE',
-        `could not queue the command: ${(err as Error).message}`,
-        {
-          hint: 'the job queue (Redis) is unreachable; the terminal `kdr` works without it',
-          retriable: true,
-          cause: err,
-        },
-      );
-      for (const b of batch) b.done(e);
+    // the acknowledgement went out already: a Redis that is switching masters (Sentinel promotes a replica within
+    // seconds) is waited for up to the patience budget, then the person is told the command was not run
+    const until = Date.now() + this.patienceMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.write(batch);
+        for (const b of batch) b.done();
+        return;
+      } catch (err) {
+        if (Date.now() + 250 < until) {
+          await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 1000)));
+          continue;
+        }
+        const e = new KdrError(
+          'KDR_QUEUE_UNAVAILABLE',
+          `could not queue the command (Redis did not take it within ${Math.round(this.patienceMs / 1000)} s): ${(err as Error).message}`,
+          {
+            hint: 'the job queue (Redis) is unreachable; the terminal `kdr` works without it',
+            retriable: true,
+            cause: err,
+          },
+        );
+        for (const b of batch) b.done(e);
+        return;
+      }
     }
+  }
+
+  private async write(batch: CommandQueue['pending']): Promise<void> {
+    // the response_urls first: a job never runs before the way back to its user is known
+    await withTimeout(
+      'Redis (job queue)',
+      1500,
+      saveResponseUrls(
+        this.redis,
+        this.prefix,
+        batch.flatMap((b) => (b.responseUrl ? [{ requestId: b.data.requestId, url: b.responseUrl }] : [])),
+      ),
+    );
+    await withTimeout(
+      'Redis (job queue)',
+      1500,
+      this.queue.addBulk(
+        batch.map(({ data }) => ({
+          name: 'command',
+          data,
+          opts: { jobId: data.requestId, attempts: 1, removeOnComplete: 1000, removeOnFail: 1000 },
+        })),
+      ),
+    );
   }
 
   async counts(): Promise<Record<string, number>> {

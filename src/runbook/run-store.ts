@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { KdrError } from '../core/errors.js';
+import { awaitReplicas } from '../queue/replicated.js';
 import type { Run } from './types.js';
 
 // Create: the pair is free (or already ours) and the run is new; both in one step.
@@ -89,6 +90,7 @@ export class RunStore implements RunStorePort {
       String(Date.parse(run.startedAt)),
     )) as string;
     if (r !== 'ok') return { ok: false as const, holder: r };
+    await awaitReplicas(this.redis);
     this.mirror(run);
     return { ok: true as const };
   }
@@ -186,6 +188,7 @@ export class RunStore implements RunStorePort {
       next.version = cur.version + 1;
       const r = await this.redis.eval(CAS, 1, this.key(id), String(cur.version), JSON.stringify(next));
       if (r === 'ok') {
+        await awaitReplicas(this.redis);
         this.mirror(next);
         return next;
       }

@@ -125,21 +125,53 @@ export async function reviveAsReplica(ha: RedisHa, deadPort: number): Promise<vo
   if (deadPort === ha.ports.master) ha.pids.master = pid;
   else ha.pids.replica = pid;
   writeFileSync(join(ha.dir, 'state.json'), JSON.stringify(ha, null, 2));
-  await waitFor('the revived replica synced and seen by the sentinels', 60_000, async () => {
-    const r = new Redis({ port: deadPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
-    r.on('error', () => undefined);
-    try {
-      await r.connect();
-      const info = await r.info('replication');
-      return info.includes('master_link_status:up') && (await sentinelView(ha)).replicas >= 1
-        ? true
-        : undefined;
-    } catch {
-      return undefined;
-    } finally {
-      r.disconnect();
-    }
+  // settled: the sentinels agree on a master that answers as one, with an online replica (a sentinel that saw the
+  // kill late may still switch the roles once more: either way round is a settled pair)
+  await waitFor('the pair settled: a master with a synced replica, seen by the sentinels', 60_000, () =>
+    settled(ha),
+  );
+}
+
+async function settled(ha: RedisHa): Promise<true | undefined> {
+  const view = await sentinelView(ha);
+  if (!view.master || view.replicas < 1) return undefined;
+  if ((await mastersNamed(ha)).some((m) => m !== view.master)) return undefined;
+  const r = new Redis({
+    port: Number(view.master.split(':')[1]),
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
   });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    const info = await r.info('replication');
+    return info.includes('role:master') && /slave\d+:[^\n]*state=online/.test(info) ? true : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** The master each sentinel names ('' for one that does not answer). */
+async function mastersNamed(ha: RedisHa): Promise<string[]> {
+  return Promise.all(
+    ha.ports.sentinels.map(async (port) => {
+      const s = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+      s.on('error', () => undefined);
+      try {
+        await s.connect();
+        const addr = (await s.call('SENTINEL', 'get-master-addr-by-name', HA_MASTER)) as string[] | null;
+        return addr ? `${addr[0]}:${addr[1]}` : '';
+      } catch {
+        return '';
+      } finally {
+        s.disconnect();
+      }
+    }),
+  );
 }
 
 /** The port the sentinels name as master now. */

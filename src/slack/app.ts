@@ -205,7 +205,7 @@ export function createSlackApp(opts: SlackAppOptions): App {
     [APPROVE_ACTION, 'approve'],
     [REJECT_ACTION, 'reject'],
   ] as const) {
-    app.action(actionId, async ({ ack, body, action: clicked }) => {
+    app.action(actionId, async ({ ack, body, action: clicked, respond }) => {
       await ack();
       const b = body as {
         user: { id: string };
@@ -226,7 +226,14 @@ export function createSlackApp(opts: SlackAppOptions): App {
         const result = (await opts.onClick?.(click)) ?? 'no approval handler';
         log.info({ result }, 'approval click');
       } catch (err) {
-        log.error({ err: (err as Error).message }, 'approval click failed');
+        // never a silent click: the person hears that kdr could not finish, and what to do
+        const e = asKdrError(err);
+        log.error({ code: e.code, err: e.message }, 'approval click failed');
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:warning: kdr could not finish handling your ${action} click: ${e.message}\nThe plan's message shows whether it was recorded; if its buttons are still there, click again. ${e.hint}`,
+        }).catch(() => undefined);
       }
     });
   }

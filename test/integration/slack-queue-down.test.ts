@@ -14,7 +14,7 @@ describe('the job queue is down', () => {
     const port = await freePort();
     const config = {
       ...sandboxConfig(),
-      redis: { url: `redis://127.0.0.1:${await freePort()}`, prefix: unique('kdr-qd') },
+      redis: { url: `redis://127.0.0.1:${await freePort()}`, prefix: unique('kdr-qd'), switchPatience: 2000 },
     };
     const rt = await startRuntime({
       config,
