@@ -25,10 +25,10 @@ export class CommandQueue {
   private flushScheduled = false;
 
   /**
-   * Enqueues, waiting out a Redis master switch up to `patienceMs`, or fails with a clear error; the job id is the request id, so a retry cannot duplicate.
-   * Jobs are written after the current turn of the event loop, all that arrived in it in one round trip
-   * (`addBulk`): under a burst of commands the acknowledgements of the requests already received go out first,
-   * and the queue costs one Redis call per burst instead of one per command.
+   * Enqueues, waiting out a Redis master switch up to `patienceMs`, or fails with a clear error; the job id is the
+   * request id, so a retry cannot duplicate. Jobs are written after the current turn of the event loop, all that
+   * arrived in it in one round trip (`addBulk`): under a burst of commands the queue costs one Redis call per burst
+   * instead of one per command.
    */
   enqueue(data: CommandJob, responseUrl?: string): Promise<void> {
     // typed here; validated by the worker when it takes the job (commandJobSchema)

@@ -59,6 +59,9 @@ const INTERACTIVE = new Set([
   'block_suggestion',
 ]);
 
+/** How long a slash command waits for its job to be queued before it is acknowledged anyway (Slack allows 3 s). */
+const QUEUE_BEFORE_ACK_MS = 1500;
+
 /**
  * The Slack transport: thin by design. It parses (no I/O), answers bad input and `help` at once, and hands
  * everything else to the job queue, acknowledging well within Slack's 3-second rule.
@@ -170,15 +173,13 @@ export function createSlackApp(opts: SlackAppOptions): App {
       });
       return;
     }
-    // Acknowledge first (Slack's 3-second budget must not depend on Redis), then queue; a command that could
-    // not be queued is answered through response_url, so the user always hears back.
+    // Queue, then acknowledge: the acknowledgement says the command is in the queue, so a bot that dies right after
+    // it loses nothing. Slack's 3-second budget must not depend on Redis, though: when Redis does not take the job
+    // within QUEUE_BEFORE_ACK_MS (a master switch), the command is acknowledged anyway and kept trying
+    // (redis.switchPatience); one that cannot be queued is answered through response_url.
     const requestId = randomUUID();
-    await ack({
-      response_type: 'ephemeral',
-      text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
-    });
-    try {
-      await opts.enqueue(
+    const queued = opts
+      .enqueue(
         {
           requestId,
           text,
@@ -188,16 +189,33 @@ export function createSlackApp(opts: SlackAppOptions): App {
           requestedAt: new Date().toISOString(),
         },
         command.response_url,
+      )
+      .then(
+        () => undefined,
+        (err: unknown) => asKdrError(err),
       );
+    let timer: NodeJS.Timeout | undefined;
+    const early = await Promise.race([
+      queued.then((e) => e ?? ('queued' as const)),
+      new Promise<'slow'>((r) => {
+        timer = setTimeout(() => r('slow'), QUEUE_BEFORE_ACK_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    await ack({
+      response_type: 'ephemeral',
+      text: `Running \`/kdr ${text}\`; the answer will be posted here. (request ${requestId.slice(0, 8)})`,
+    });
+    const e = early === 'queued' ? undefined : early === 'slow' ? await queued : early;
+    if (!e) {
       if (opts.log.isLevelEnabled('debug')) log().debug({ requestId, text }, 'command queued');
-    } catch (err) {
-      const e = asKdrError(err);
-      log().error({ code: e.code, err: e.message }, 'enqueue failed');
-      await respond({
-        response_type: 'ephemeral',
-        text: `:warning: \`/kdr ${text}\` was not run: ${e.message}\n${e.hint}`,
-      }).catch((err2: Error) => log().error({ err: err2.message }, 'could not report the enqueue failure'));
+      return;
     }
+    log().error({ code: e.code, err: e.message }, 'enqueue failed');
+    await respond({
+      response_type: 'ephemeral',
+      text: `:warning: \`/kdr ${text}\` was not run: ${e.message}\n${e.hint}`,
+    }).catch((err2: Error) => log().error({ err: err2.message }, 'could not report the enqueue failure'));
   });
 
   // Approve / Reject: acknowledged at once; the decision (Redis, Web API) follows within the same request's budget.
