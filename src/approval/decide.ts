@@ -1,6 +1,7 @@
 import type { AuditActor, AuditLog } from '../audit/audit-log.js';
 import type { Poster } from '../core/chat.js';
 import type { Logger } from '../core/logger.js';
+import type { ApprovalJournal } from './approval-journal.js';
 import { approvalMessage } from './approval-view.js';
 import type { Approvers } from './approvers.js';
 import type { StoredPlan } from './plan-store.js';
@@ -24,6 +25,8 @@ export interface DecisionDeps {
   twoPersonRule: boolean;
   /** Draws a plan that lives in another message (a runbook step) and reacts to its state; true when it did. */
   renderPlan?: (plan: StoredPlan) => Promise<boolean>;
+  /** Approvals kept outside Redis, so that one a master switch took back is put back by the worker. */
+  journal?: ApprovalJournal;
   /** Queues the execution; the job id is the plan id, so it can be queued only once. */
   enqueueExecution(planId: string): Promise<void>;
 }
@@ -111,6 +114,11 @@ export async function handleClick(d: DecisionDeps, c: Click): Promise<string> {
       await updateMessage(d, now!);
       return 'recorded';
     case 'approved':
+      try {
+        d.journal?.record(now!);
+      } catch (err) {
+        d.log.error({ err: (err as Error).message, plan: plan.id }, 'could not journal the approval');
+      }
       await audit('approved');
       await updateMessage(d, now!);
       try {

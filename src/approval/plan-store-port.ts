@@ -80,4 +80,9 @@ export interface PlanStorePort {
   ): Promise<{ result: string; plan?: StoredPlan }>;
   approvedBefore(beforeMs: number): Promise<string[]>;
   forgetApproved(id: string): Promise<void>;
+  /**
+   * Puts back an approved plan that Redis lost (gone, or pending again after a master switch), with its approvals,
+   * into the approved index; `present` when Redis has it approved or further on, which is left alone.
+   */
+  restoreApproved(plan: StoredPlan): Promise<'restored' | 'present'>;
 }

@@ -58,6 +58,17 @@ for i = 2, #ARGV do
 end
 return {'state:' .. p.state, raw}`;
 
+// KEYS: plan, approved index. ARGV: the approved plan (JSON), its approval time, TTL ms. Only a plan that is gone
+// or pending again is put back.
+const RESTORE_APPROVED = `local raw = redis.call('get', KEYS[1])
+if raw then
+  local p = cjson.decode(raw)
+  if p.state ~= 'pending' then return 'present' end
+end
+redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('zadd', KEYS[2], ARGV[2], cjson.decode(ARGV[1]).id)
+return 'restored'`;
+
 /** Plans kept a day past their expiry, so that a late click is told "expired", not "unknown". */
 const KEEP_AFTER_EXPIRY_MS = 24 * 3600_000;
 
@@ -157,6 +168,21 @@ export class PlanStore implements PlanStorePort {
   /** Ids of approved plans that have not finished, approved before `beforeMs`. */
   async approvedBefore(beforeMs: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.approvedKey, '-inf', beforeMs);
+  }
+
+  async restoreApproved(plan: StoredPlan): Promise<'restored' | 'present'> {
+    const ttl = Math.max(60_000, plan.expiresAt - Date.now() + KEEP_AFTER_EXPIRY_MS);
+    const r = (await this.redis.eval(
+      RESTORE_APPROVED,
+      2,
+      this.key(plan.id),
+      this.approvedKey,
+      JSON.stringify({ ...plan, state: 'approved' }),
+      String(plan.approvedAt ?? Date.now()),
+      String(ttl),
+    )) as 'restored' | 'present';
+    if (r === 'restored') await awaitReplicas(this.redis);
+    return r;
   }
 
   /** Drops a finished or vanished plan from the approved index. */

@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { App } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import { REGISTRY } from '../../commands/index.js';
+import { ApprovalJournal } from '../approval/approval-journal.js';
 import { Approvers } from '../approval/approvers.js';
 import { type DecisionDeps, handleClick, updateMessage } from '../approval/decide.js';
 import type { StoredPlan } from '../approval/plan-store.js';
@@ -170,6 +172,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         requeue: (id) => sweepQueue.requeue(id),
         audit: ports.audit,
         log: execLog,
+        journal: new ApprovalJournal(join(o.config.dataDir, 'approvals')),
       },
       o.config.changes.sweep,
     );
@@ -204,6 +207,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: o.log.child({ component: 'approvals' }),
       twoPersonRule: o.config.slack?.twoPersonRule ?? true,
       enqueueExecution: o.enqueueExecution ?? ((id) => execQueue.enqueue(id)),
+      journal: new ApprovalJournal(join(o.config.dataDir, 'approvals')),
     };
     closeBot = async () => {
       await execQueue.close();

@@ -1,3 +1,4 @@
+import type { ApprovalJournal } from '../approval/approval-journal.js';
 import type { PlanStorePort } from '../approval/plan-store-port.js';
 import type { Logger } from '../core/logger.js';
 import type { AuditPort } from './ports.js';
@@ -8,6 +9,48 @@ export interface SweepDeps {
   requeue(planId: string): Promise<void>;
   audit: AuditPort;
   log: Logger;
+  /** Approvals kept outside Redis: one Redis lost in a master switch is put back before the sweep. */
+  journal?: ApprovalJournal;
+}
+
+const PAST_APPROVAL = new Set(['approved', 'executing', 'executed', 'failed', 'refused', 'superseded']);
+const KEEP_AFTER_EXPIRY_MS = 24 * 3600_000;
+
+/**
+ * Redis replicates asynchronously: a master switch can take an approval back (the plan pending again, or gone),
+ * and the approval message already said "approved". Each journaled approval is compared with Redis: put back (and
+ * audited) when Redis lost it, forgotten once Redis shows the plan executed or otherwise past its approval.
+ */
+export async function restoreLostApprovals(d: SweepDeps, now = Date.now()): Promise<string[]> {
+  const restored: string[] = [];
+  for (const kept of d.journal?.entries() ?? []) {
+    const live = await d.plans.get(kept.id);
+    if (live && PAST_APPROVAL.has(live.state)) {
+      if (live.state !== 'approved' && live.state !== 'executing') d.journal!.forget(kept.id);
+      continue;
+    }
+    if (live && live.state !== 'pending') {
+      d.journal!.forget(kept.id); // rejected or expired in Redis after all: a person decided again
+      continue;
+    }
+    if (!live && now > kept.expiresAt + KEEP_AFTER_EXPIRY_MS) {
+      d.journal!.forget(kept.id);
+      continue;
+    }
+    if ((await d.plans.restoreApproved(kept)) !== 'restored') continue;
+    await d.audit.append({
+      action: 'plan.restore',
+      actor: { transport: 'worker', user: 'kdr', via: 'sweeper' },
+      subject: kept.subject,
+      outcome: `restored: Redis had ${live ? 'the plan pending again' : 'lost the plan'} (a master switch?); approved by ${kept.approvals.map((a) => a.user).join(', ')} at ${new Date(kept.approvedAt ?? now).toISOString()}, from the journal in ${d.journal!.dir}`,
+      planId: kept.id,
+      planHash: kept.hash,
+      ...(kept.ts ? { where: { channel: kept.channel, ts: kept.ts } } : {}),
+    });
+    d.log.warn({ plan: kept.id }, 'put back an approval Redis had lost');
+    restored.push(kept.id);
+  }
+  return restored;
 }
 
 /**
@@ -17,6 +60,7 @@ export interface SweepDeps {
  */
 export async function sweepApproved(d: SweepDeps, graceMs: number, now = Date.now()): Promise<string[]> {
   const queued: string[] = [];
+  await restoreLostApprovals(d, now);
   for (const id of await d.plans.approvedBefore(now - graceMs)) {
     const plan = await d.plans.get(id);
     if (!plan || (plan.state !== 'approved' && plan.state !== 'executing')) {

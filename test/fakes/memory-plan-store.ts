@@ -86,4 +86,12 @@ export class MemoryPlanStore implements PlanStorePort {
   async forgetApproved(id: string): Promise<void> {
     this.approved.delete(id);
   }
+
+  async restoreApproved(plan: StoredPlan): Promise<'restored' | 'present'> {
+    const cur = this.plans.get(plan.id);
+    if (cur && cur.state !== 'pending') return 'present';
+    this.plans.set(plan.id, copy({ ...plan, state: 'approved' }));
+    this.approved.set(plan.id, plan.approvedAt ?? Date.now());
+    return 'restored';
+  }
 }
