@@ -49,8 +49,9 @@ export class CommandQueue {
     const batch = this.pending;
     this.pending = [];
     this.flushScheduled = false;
-    // the acknowledgement went out already: a Redis that is switching masters (Sentinel promotes a replica within
-    // seconds) is waited for up to the patience budget, then the person is told the command was not run
+    // a Redis that is switching masters (Sentinel promotes a replica within seconds) is waited for up to the
+    // patience budget (the bot acknowledges meanwhile), then the person is told the command was not run; a retried
+    // write cannot queue a command twice (the job id is the request id)
     const until = Date.now() + this.patienceMs;
     for (let attempt = 0; ; attempt++) {
       try {

@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
  * promotes that replica. Writes that decide what kdr does next (a plan approved or executed, a run advanced, a lock
  * taken, an audit entry) wait until every connected replica holds them (Redis's WAIT), so that a master killed after
  * kdr went on cannot take them back. The wait is bounded: a replica that is down or lagging costs `timeoutMs` once,
- * then kdr stops waiting until a replica is connected again (checked every `recheckMs`), and says so in the log.
+ * then kdr stops waiting for `recheckMs` before it looks at the replicas again (the write itself is never refused:
+ * Redis without a replica is as durable as Redis makes it).
  */
 export interface ReplicaWaitOptions {
   timeoutMs: number;
