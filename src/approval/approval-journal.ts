@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StoredPlan } from './plan-store-port.js';
 
 /**
- * Approvals written outside Redis (`<dataDir>/approvals/<plan>.json`, on the volume every kdr process shares): an
+ * Approvals written outside Redis (`<dataDir>/approvals/<prefix>/<plan>.json`, on the volume every kdr process of the installation shares): an
  * approval that a Redis master switch took back (asynchronous replication) would otherwise leave an approved plan
  * pending, or gone, with nobody to notice. The worker's sweeper compares each entry with Redis and puts the approval
  * back (see sweeper.ts); an entry is dropped once Redis shows the plan past its approval.

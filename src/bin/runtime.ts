@@ -172,7 +172,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         requeue: (id) => sweepQueue.requeue(id),
         audit: ports.audit,
         log: execLog,
-        journal: new ApprovalJournal(join(o.config.dataDir, 'approvals')),
+        journal: new ApprovalJournal(join(o.config.dataDir, 'approvals', prefix)),
       },
       o.config.changes.sweep,
     );
@@ -207,7 +207,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log: o.log.child({ component: 'approvals' }),
       twoPersonRule: o.config.slack?.twoPersonRule ?? true,
       enqueueExecution: o.enqueueExecution ?? ((id) => execQueue.enqueue(id)),
-      journal: new ApprovalJournal(join(o.config.dataDir, 'approvals')),
+      journal: new ApprovalJournal(join(o.config.dataDir, 'approvals', prefix)),
     };
     closeBot = async () => {
       await execQueue.close();

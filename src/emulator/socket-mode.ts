@@ -62,9 +62,15 @@ export class SocketModeHub {
     return this.sockets.size;
   }
 
-  /** Pushes one envelope to a connected client and waits up to `timeoutMs` for its ack. */
+  private next = 0;
+
+  /**
+   * Pushes one envelope to one connected client (in turn, as Slack spreads an app's envelopes over its connections;
+   * a closed connection gets none) and waits up to `timeoutMs` for its ack.
+   */
   async push(type: string, payload: unknown, timeoutMs = 3000): Promise<EnvelopeAck> {
-    const ws = [...this.sockets][0];
+    const open = [...this.sockets].filter((w) => w.readyState === w.OPEN);
+    const ws = open[this.next++ % Math.max(1, open.length)];
     if (!ws) throw new Error('no Socket Mode connection');
     const envelope_id = randomBytes(8).toString('hex');
     const t0 = Date.now();
