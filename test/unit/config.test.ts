@@ -43,6 +43,7 @@ describe('config', () => {
     expect(cfg.redis).toEqual({
       prefix: 'k',
       sentinel: { sentinels: ['s1:26379', 's2:26379'], name: 'kdr', password: 'x', tls: false },
+      switchPatience: 30_000,
     });
     const both = errorOf(
       `${base}redis:\n  url: redis://r:6379\n  sentinel: { sentinels: ["s1:26379"], name: kdr }\n`,
