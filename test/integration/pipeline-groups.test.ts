@@ -2,15 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanStore } from '../../src/approval/plan-store.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ResourceLocks } from '../../src/locks/resource-lock.js';
-import { connectRedis } from '../../src/queue/redis-ready.js';
 import { approvalConfig, askPlan, click, ephemeralsTo, messageText } from '../helpers/approvals.js';
 import { trailOf } from '../helpers/audit.js';
 import { offsetCommitRecords } from '../helpers/offset-commits.js';
+import { withRedis as withRedisOn } from '../helpers/redis.js';
 import { eventually, ROOT, SANDBOX_CONFIG, unique } from '../helpers/sandbox.js';
 import { type SlackRig, startSlackRig } from '../helpers/slack.js';
 import { checkpointedGroups } from '../helpers/translate-fixture.js';
@@ -47,14 +48,7 @@ async function rigFor(set: string, opts: { enqueueExecution?: () => Promise<void
   rigs.push(rig);
   return rig;
 }
-async function withRedis<T>(f: (r: Awaited<ReturnType<typeof connectRedis>>) => Promise<T>): Promise<T> {
-  const redis = await connectRedis(base.redis.url!);
-  try {
-    return await f(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
+const withRedis = <T>(f: (r: Redis) => Promise<T>) => withRedisOn(base.redis.url!, f);
 const auditOf = (prefix: string, planId: string) =>
   withRedis(async (r) => {
     const all = await trailOf(r, prefix).read();
@@ -176,8 +170,7 @@ describe('one plan for many groups, through the pipeline', () => {
     const first = startWorker();
     const p = await askPlan(rig, 'translate --all --commit', 'C0PGK');
     await click(rig, p, 'U0BOB');
-    const progress = (r: Awaited<ReturnType<typeof connectRedis>>) =>
-      r.hlen(`${rig.prefix}:progress:${p.planId}`);
+    const progress = (r: Redis) => r.hlen(`${rig.prefix}:progress:${p.planId}`);
     const doneAtKill = await withRedis((r) =>
       eventually('10 groups written', 60_000, async () => {
         const n = await progress(r);
