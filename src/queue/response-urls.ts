@@ -21,3 +21,22 @@ export const saveResponseUrls = async (
 
 export const responseUrlOf = (redis: Redis, prefix: string, requestId: string): Promise<string | null> =>
   redis.get(keyOf(prefix, requestId));
+
+/**
+ * A command's answer, once posted, kept for as long as its response_url: a job run again after its worker died
+ * (BullMQ's stall detection) finds it and does not post a second answer.
+ */
+const answeredKey = (prefix: string, requestId: string) => `${prefix}:answered:${requestId}`;
+
+export const markAnswered = async (redis: Redis, prefix: string, requestId: string, result: unknown) => {
+  await redis.set(answeredKey(prefix, requestId), JSON.stringify(result), 'EX', TTL_S);
+};
+
+export const answeredBefore = async <T>(
+  redis: Redis,
+  prefix: string,
+  requestId: string,
+): Promise<T | undefined> => {
+  const raw = await redis.get(answeredKey(prefix, requestId));
+  return raw ? (JSON.parse(raw) as T) : undefined;
+};

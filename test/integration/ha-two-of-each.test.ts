@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PlanStore } from '../../src/approval/plan-store.js';
@@ -11,6 +12,7 @@ import { SlackEmulator } from '../../src/emulator/server.js';
 import { sendSlashCommand } from '../../src/emulator/slash.js';
 import { ClusterReader } from '../../src/kafka/cluster-reader.js';
 import { ResourceLocks } from '../../src/locks/resource-lock.js';
+import { COMMAND_QUEUE } from '../../src/queue/jobs.js';
 import { askPlan, click, messageText } from '../helpers/approvals.js';
 import { trailOf } from '../helpers/audit.js';
 import { startLoadBalancer } from '../helpers/load-balancer.js';
@@ -37,11 +39,17 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
+/** Each process logs to its own file (warnings up), read back when the test fails. */
+const logs: string[] = [];
 function kdr(role: 'bot' | 'worker', configFile: string, env: Record<string, string>): ChildProcess {
+  const file = join(dir, `${role}-${logs.length}.log`);
+  logs.push(file);
+  const fd = openSync(file, 'a');
   const p = spawn(process.execPath, [resolve(ROOT, 'bin/kdr.js'), role, '--config', configFile], {
-    env: { ...process.env, KDR_METRICS_PORT: '0', ...env },
-    stdio: 'ignore',
+    env: { ...process.env, KDR_METRICS_PORT: '0', KDR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', fd, fd],
   });
+  closeSync(fd);
   cleanups.push(async () => p.kill('SIGKILL'));
   return p;
 }
@@ -146,7 +154,17 @@ describe.skipIf(!process.env.KDR_HA_GAMEDAY)('two bots, two workers, one of each
     await stream;
     await eventually('every command answered', 90_000, async () =>
       answers() >= acks.length ? true : undefined,
-    );
+    ).catch(async (err: Error) => {
+      const counts = await withRedis(async (r) => {
+        const q = new Queue(COMMAND_QUEUE, { connection: r, prefix });
+        return q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+      }).catch((e: Error) => e.message);
+      const tails = logs.map((f) => `${f}:\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`);
+      console.error(
+        `${answers()} answers for ${acks.length} commands; command queue ${JSON.stringify(counts)}\n${tails.join('\n')}`,
+      );
+      throw err;
+    });
 
     // the bot: every request acknowledged, every command answered exactly once
     expect(

@@ -11,11 +11,12 @@ import {
   pidOn,
   type RedisHa,
   reviveAsReplica,
+  sentinelView,
   startRedisHa,
   stopRedisHa,
 } from '../../src/sandbox/redis-ha.js';
 import { approvalConfig } from '../helpers/approvals.js';
-import { approveAll, failoverFlow, slash } from '../helpers/failover-fixture.js';
+import { approveAll, failoverFlow, runMessageText, slash } from '../helpers/failover-fixture.js';
 import { offsetCommitRecords } from '../helpers/offset-commits.js';
 import { eventually, sandboxConfig, unique } from '../helpers/sandbox.js';
 import { freePort, type SlackRig, startSlackRig } from '../helpers/slack.js';
@@ -75,6 +76,7 @@ describe.skipIf(!process.env.KDR_HA_GAMEDAY)(
       })();
 
       const kills: string[] = [];
+      const labels: string[] = [];
       let pending: Promise<void> = Promise.resolve();
       const killNow = async (moment: string) => {
         const port = await masterPort(h);
@@ -109,6 +111,7 @@ describe.skipIf(!process.env.KDR_HA_GAMEDAY)(
         'U0BOB',
         finished,
         async (label) => {
+          labels.push(label);
           if (label === 'Approve freeze') await kill('before the freeze approval');
           if (label === 'Approve fence') await kill('before the fence approval');
           // fault injection in time: the offsets step writes a group every 300 ms once approved
@@ -119,7 +122,15 @@ describe.skipIf(!process.env.KDR_HA_GAMEDAY)(
           }
         },
         420_000,
-      );
+      ).catch(async (err: Error) => {
+        // what the run, the Redis pair and the run message looked like when it stopped moving
+        const r = await current().catch((e: Error) => e.message);
+        const view = await sentinelView(h).catch((e: Error) => e.message);
+        console.error(
+          `game day stalled after kills [${kills.join('; ')}], buttons seen [${labels.join(', ')}]; sentinels: ${JSON.stringify(view)}; run: ${JSON.stringify(r)}; run message: ${runMessageText(rig, 'C0FOINC').slice(-1500)}`,
+        );
+        throw err;
+      });
       await pending;
       streaming = false;
       await stream;
