@@ -25,6 +25,7 @@ import { checkEvictionPolicy } from '../queue/redis-policy.js';
 import { connectRedis } from '../queue/redis-ready.js';
 import { onStepPlan, type RunbookDeps, STEP_KIND } from '../runbook/engine.js';
 import { abortChange } from '../runbook/run-control.js';
+import { startRunWatchdog } from '../runbook/run-watchdog.js';
 import { stepChange } from '../runbook/step-change.js';
 import { startSplitBrainWatch } from '../runbook/watch.js';
 import { createSlackApp } from '../slack/app.js';
@@ -177,8 +178,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       o.config.changes.sweep,
     );
     const watch = startSplitBrainWatch(runbook, o.config.runbook.watch);
+    const watchdog = startRunWatchdog(runbook, o.config.runbook.watch, o.config.runbook.stuckAfter);
     closeWorker = async () => {
       watch.stop();
+      watchdog.stop();
       sweeper.stop();
       await sweepQueue.close();
       await ports.offsets.close();

@@ -14,7 +14,7 @@ export const NO_CONFIG: Config = {
   worker: { concurrency: 4, coalesce: 2000, metrics: { host: '0.0.0.0', port: 9464 } },
   checkpointIndex: { interval: 1000, maxAge: 15_000 },
   changes: { lockTtl: 30_000, pace: 0, sweep: 2000 },
-  runbook: { watch: 3000, exactOffsets: true },
+  runbook: { watch: 3000, exactOffsets: true, stuckAfter: 60_000 },
   hooks: {},
   dataDir: '.kdr',
   audit: { keep: 100_000 },

@@ -291,8 +291,13 @@ export const configSchema = z.strictObject({
        * checkpoint elsewhere); false: MM2's checkpoints only.
        */
       exactOffsets: z.boolean().default(true),
+      /**
+       * A Slack run whose next step has had no plan, or whose step's plan is gone, for this long is driven on by the
+       * worker's run watchdog (a Redis master switch or a worker death between two of the engine's writes).
+       */
+      stuckAfter: duration.default(60_000),
     })
-    .default({ watch: 3000, exactOffsets: true }),
+    .default({ watch: 3000, exactOffsets: true, stuckAfter: 60_000 }),
   hooks: z.record(z.string(), hookSchema).default({}),
   dataDir: z.string().default('.kdr'),
   audit: z

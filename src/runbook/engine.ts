@@ -211,6 +211,9 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
       step.id,
       `${step.id} refused: ${plan.refusals.map((r) => `${r.message} (${r.hint})`).join('; ')}`,
     );
+  // a planning that outlasted runbook.stuckAfter may have been redone by the run watchdog: theirs stands
+  const still = await d.runs.get(runId);
+  if (still && still.steps.find((x) => x.id === step.id)?.planId !== planId) return still;
   let stored: StoredPlan;
   try {
     stored = stepPlan(d, run, step, planId, plan.text, plan.body);
@@ -232,8 +235,11 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
     ...(run.channel && run.ts ? { where: { channel: run.channel, ts: run.ts } } : {}),
   });
   if (step.gate === 'auto') await d.ports.plans.decide(planId, 'kdr', 'approve');
+  let ours = true;
   run = await d.runs.update(runId, (r) => {
     const s = r.steps.find((x) => x.id === step.id)!;
+    ours = s.planId === planId;
+    if (!ours) return undefined;
     s.planHash = stored.hash;
     r.state = step.gate === 'auto' ? 'running' : 'waiting';
     r.waitingFor =
@@ -244,6 +250,7 @@ export async function advance(d: RunbookDeps, runId: string): Promise<Run> {
           : `approval of ${step.id}`;
     return r;
   });
+  if (!ours) return run;
   await refresh(d, run);
   if (step.gate === 'auto')
     await d
