@@ -22,8 +22,18 @@ function hostPort(s: string): { host: string; port: number } {
   return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
 }
 
-/** One ioredis client for the target, with the given behaviour options. */
+/**
+ * One ioredis client for the target, with the given behaviour options. Its connection errors (refused while a master
+ * switches, reset when one dies) reach the commands that needed it, which report them; the client-level event is
+ * listened to so that ioredis does not print each reconnect attempt as an unhandled error.
+ */
 function open(target: RedisTarget, opts: RedisOptions): Redis {
+  const client = connect(target, opts);
+  client.on('error', () => undefined);
+  return client;
+}
+
+function connect(target: RedisTarget, opts: RedisOptions): Redis {
   const t = typeof target === 'string' ? { url: target } : target;
   if (t.sentinel) {
     const s = t.sentinel;

@@ -102,10 +102,10 @@ describe('two bots, two workers, one of each killed (issue 15)', () => {
     let streaming = true;
     // the bot dies between two requests of the stream (a SIGKILL during one would cut that request off at the
     // HTTP level, which no balancer can repair); the next requests find its port refused
-    let killBot: (() => void) | undefined;
+    let killBot: (() => Promise<void>) | undefined;
     const stream = (async () => {
       while (streaming) {
-        killBot?.();
+        await killBot?.();
         killBot = undefined;
         const r = await sendSlashCommand({
           appUrl,
@@ -136,7 +136,14 @@ describe('two bots, two workers, one of each killed (issue 15)', () => {
         const victim = workers.find((w) => holders.includes(w.pid!));
         if (!victim) return undefined;
         victim.kill('SIGKILL');
-        killBot = () => bots[0]!.kill('SIGKILL');
+        // SIGKILL is delivered asynchronously: until the process is gone its listening socket still accepts, and a
+        // request accepted there is cut (a 502 from any balancer); the next request is sent once it is gone
+        killBot = async () => {
+          const bot = bots[0]!;
+          const gone = new Promise((r) => (exited(bot) ? r(null) : bot.on('close', r)));
+          bot.kill('SIGKILL');
+          await gone;
+        };
         return victim;
       }),
     );
@@ -159,7 +166,7 @@ describe('two bots, two workers, one of each killed (issue 15)', () => {
       }).catch((e: Error) => e.message);
       const tails = logs.map((f) => `${f}:\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`);
       console.error(
-        `${answers()} answers for ${acks.length} commands; command queue ${JSON.stringify(counts)}\n${tails.join('\n')}`,
+        `${answers()} answers for ${acks.length} commands (acks ${[...new Set(acks)].join(',')}); command queue ${JSON.stringify(counts)}\n${tails.join('\n')}`,
       );
       throw err;
     });
