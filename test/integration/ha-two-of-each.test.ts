@@ -49,7 +49,7 @@ function kdr(role: 'bot' | 'worker', configFile: string, env: Record<string, str
     env: {
       ...process.env,
       KDR_METRICS_PORT: '0',
-      KDR_LOG_LEVEL: process.env.KDR_TEST_PROC_LOG ?? 'warn',
+      KDR_LOG_LEVEL: process.env.KDR_TEST_PROC_LOG ?? 'info',
       ...env,
     },
     stdio: ['ignore', fd, fd],
@@ -176,7 +176,7 @@ describe('two bots, two workers, one of each killed (issue 15)', () => {
         );
         return { ...(await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')), active };
       }).catch((e: Error) => e.message);
-      const tails = logs.map((f) => `${f}:\n${readFileSync(f, 'utf8').split('\n').slice(-15).join('\n')}`);
+      const tails = logs.map((f) => `${f}:\n${readFileSync(f, 'utf8').split('\n').slice(-25).join('\n')}`);
       console.error(
         `${answers()} answers for ${acks.length} commands (acks ${[...new Set(acks)].join(',')}); command queue ${JSON.stringify(counts)}\n${tails.join('\n')}`,
       );
