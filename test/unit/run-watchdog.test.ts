@@ -28,6 +28,8 @@ const step = (id: RunStep['id'], gate: RunStep['gate']): RunStep => ({
   execute: async () => ({ ok: true, checks: [], result: 'done' }),
 });
 const STUCK = 60_000;
+/** A step plan's id (the engine's randomUUID). */
+const PLAN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const later = () => Date.now() + STUCK + 1000;
 
 function deps() {
@@ -58,7 +60,7 @@ describe('run watchdog (fakes)', () => {
     // two workers' watchdogs at once: advance claims with compare-and-set, one plan, queued once
     await Promise.all([reviveStuckRuns(d, STUCK, later()), reviveStuckRuns(d, STUCK, later())]);
     const assess = await stepOf(d, run.run, 'assess');
-    expect(assess.planId).toBeTruthy();
+    expect(assess.planId).toMatch(PLAN_ID);
     expect(queued).toEqual([assess.planId]);
     expect((await d.ports.plans.get(assess.planId!))?.state).toBe('approved');
   });
@@ -75,7 +77,7 @@ describe('run watchdog (fakes)', () => {
 
     expect(await reviveStuckRuns(d, STUCK, later())).toEqual([`${run.run}: planned freeze again`]);
     const freeze = await stepOf(d, run.run, 'freeze');
-    expect(freeze.planId).toBeTruthy();
+    expect(freeze.planId).toMatch(PLAN_ID);
     expect(freeze.planId).not.toBe(lost);
     expect(freeze.state).toBe('awaiting approval');
     expect((await d.ports.plans.get(freeze.planId!))?.state).toBe('pending');
@@ -107,7 +109,7 @@ describe('run watchdog (fakes)', () => {
     const first = advance(d, run.run);
     await new Promise((r) => setImmediate(r));
     const claimed = (await stepOf(d, run.run, 'freeze')).planId!;
-    expect(claimed).toBeTruthy();
+    expect(claimed).toMatch(PLAN_ID);
     expect(await reviveStuckRuns(d, STUCK, later())).toEqual([`${run.run}: planned freeze again`]);
     release();
     await first;
