@@ -1,6 +1,7 @@
 import type { ApprovalJournal } from '../approval/approval-journal.js';
 import type { PlanStorePort } from '../approval/plan-store-port.js';
 import type { Logger } from '../core/logger.js';
+import { startPeriodic } from '../core/periodic.js';
 import type { AuditPort } from './ports.js';
 
 export interface SweepDeps {
@@ -86,16 +87,9 @@ export async function sweepApproved(d: SweepDeps, graceMs: number, now = Date.no
 
 /** Runs the sweep every `everyMs` until stopped; a failed sweep is logged and tried again next time. */
 export function startSweeper(d: SweepDeps, everyMs: number): { stop(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweepApproved(d, everyMs)
-      .catch((err: Error) => d.log.error({ err: err.message }, 'sweep of approved plans failed'))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodic(
+    everyMs,
+    () => sweepApproved(d, everyMs),
+    (err) => d.log.error({ err: err.message }, 'sweep of approved plans failed'),
+  );
 }

@@ -1,3 +1,4 @@
+import { startPeriodic } from '../core/periodic.js';
 import type { RunbookDeps } from './deps.js';
 import { advance, audit, onStepPlan } from './engine.js';
 import type { Run, StepRecord } from './types.js';
@@ -84,16 +85,9 @@ export async function reviveStuckRuns(
 
 /** Runs the watchdog every `everyMs` (one pass at a time) until stopped. */
 export function startRunWatchdog(d: RunbookDeps, everyMs: number, stuckAfterMs: number): { stop(): void } {
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    reviveStuckRuns(d, stuckAfterMs)
-      .catch((err: Error) => d.log.warn({ err: err.message }, 'run watchdog failed'))
-      .finally(() => {
-        busy = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodic(
+    everyMs,
+    () => reviveStuckRuns(d, stuckAfterMs),
+    (err) => d.log.warn({ err: err.message }, 'run watchdog failed'),
+  );
 }

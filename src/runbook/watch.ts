@@ -1,3 +1,4 @@
+import { startPeriodic } from '../core/periodic.js';
 import type { RunbookDeps } from './deps.js';
 import { audit, refresh, stepContext } from './engine.js';
 import { splitBrain } from './steps/cutover.js';
@@ -51,16 +52,9 @@ export async function watchSplitBrain(d: RunbookDeps, now = Date.now()): Promise
 
 /** Runs the watch every `everyMs` (one pass at a time) until stopped. */
 export function startSplitBrainWatch(d: RunbookDeps, everyMs: number): { stop(): void } {
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    watchSplitBrain(d)
-      .catch((err: Error) => d.log.warn({ err: err.message }, 'split-brain watch failed'))
-      .finally(() => {
-        busy = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodic(
+    everyMs,
+    () => watchSplitBrain(d),
+    (err) => d.log.warn({ err: err.message }, 'split-brain watch failed'),
+  );
 }
